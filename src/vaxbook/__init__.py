@@ -1,0 +1,1 @@
+"""vaxbook: vaccination pre-reservation that keeps working under a national rush."""

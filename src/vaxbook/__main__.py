@@ -1,0 +1,3 @@
+from vaxbook.cli import app
+
+app()

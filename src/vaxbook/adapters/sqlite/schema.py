@@ -1,0 +1,81 @@
+"""The embedded ledger's schema. Constraints, not code, forbid overbooking and double booking."""
+
+from __future__ import annotations
+
+import sqlite3
+
+VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+
+CREATE TABLE IF NOT EXISTS clinics (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    sido TEXT NOT NULL,
+    sigungu TEXT NOT NULL,
+    address TEXT NOT NULL,
+    key_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS clinics_region ON clinics (sido, sigungu);
+
+CREATE TABLE IF NOT EXISTS slots (
+    id INTEGER PRIMARY KEY,
+    clinic_id TEXT NOT NULL REFERENCES clinics (id),
+    day TEXT NOT NULL,
+    start TEXT NOT NULL,
+    "end" TEXT NOT NULL,
+    vaccine_id TEXT NOT NULL,
+    first_capacity INTEGER NOT NULL CHECK (first_capacity >= 0),
+    second_capacity INTEGER NOT NULL CHECK (second_capacity >= 0),
+    second_booked INTEGER NOT NULL DEFAULT 0,
+    CHECK (second_booked BETWEEN 0 AND second_capacity)
+);
+CREATE INDEX IF NOT EXISTS slots_clinic_day ON slots (clinic_id, day, vaccine_id);
+
+-- One row per slot and group: the group's share of the slot's first doses.
+CREATE TABLE IF NOT EXISTS shares (
+    slot_id INTEGER NOT NULL REFERENCES slots (id),
+    grp INTEGER NOT NULL CHECK (grp BETWEEN 0 AND 9),
+    capacity INTEGER NOT NULL CHECK (capacity >= 0),
+    booked INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (slot_id, grp),
+    CHECK (booked BETWEEN 0 AND capacity)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS shares_group ON shares (grp, slot_id);
+
+CREATE TABLE IF NOT EXISTS bookings (
+    id TEXT PRIMARY KEY,
+    person_key TEXT NOT NULL,
+    masked_name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    first_slot_id INTEGER NOT NULL,
+    share_group INTEGER NOT NULL,
+    second_slot_id INTEGER REFERENCES slots (id),
+    created_at TEXT NOT NULL,
+    cancelled_at TEXT,
+    FOREIGN KEY (first_slot_id, share_group) REFERENCES shares (slot_id, grp)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_active_booking_per_person
+    ON bookings (person_key) WHERE cancelled_at IS NULL;
+CREATE INDEX IF NOT EXISTS bookings_first_slot ON bookings (first_slot_id);
+CREATE INDEX IF NOT EXISTS bookings_second_slot ON bookings (second_slot_id);
+
+CREATE TABLE IF NOT EXISTS idempotency (
+    person_key TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    booking_id TEXT NOT NULL REFERENCES bookings (id),
+    PRIMARY KEY (person_key, key)
+) WITHOUT ROWID;
+"""
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Create the schema if absent and record its version; safe to run any number of times."""
+    # executescript commits on its own, so the script carries its own transaction.
+    connection.executescript(
+        "BEGIN IMMEDIATE;" + SCHEMA
+        + f"INSERT INTO schema_version (version) SELECT {VERSION}"
+        " WHERE NOT EXISTS (SELECT 1 FROM schema_version); COMMIT;"
+    )

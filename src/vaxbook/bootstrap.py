@@ -1,0 +1,122 @@
+"""The composition root: builds every adapter and service from one Settings object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+from vaxbook.adapters.identity_sim import SimulatedProvider
+from vaxbook.adapters.memory.gate import MemoryGate
+from vaxbook.adapters.notify_log import LogNotifier
+from vaxbook.adapters.sqlite.ledger import SqliteLedger
+from vaxbook.config import METHODS, Settings
+from vaxbook.domain.campaign import Campaign, load_campaign
+from vaxbook.ports import Clock, Gate, IdentityProvider, Ledger
+from vaxbook.services.auth import AuthService
+from vaxbook.services.booking import BookingService
+from vaxbook.services.clinics import ClinicService
+from vaxbook.services.eligibility import EligibilityService
+from vaxbook.services.waiting_room import LineSettings, WaitingRoom
+from vaxbook.tokens import Signer
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def _sqlite_ledger(url: str, settings: Settings) -> Ledger:
+    parsed = urlparse(url)
+    return SqliteLedger(parsed.netloc + parsed.path if parsed.netloc else parsed.path.removeprefix("/"))
+
+
+# One mapping from URL scheme to backend, the way encode/databases does it.
+LEDGERS: dict[str, Callable[[str, Settings], Ledger]] = {
+    "sqlite": _sqlite_ledger,
+}
+GATES: dict[str, Callable[[str, Settings], Gate]] = {}
+
+
+def build_ledger(settings: Settings) -> Ledger:
+    scheme = urlparse(settings.database_url).scheme
+    if scheme not in LEDGERS:
+        raise ValueError(f"unsupported database URL scheme {scheme!r}; use sqlite or postgresql")
+    return LEDGERS[scheme](settings.database_url, settings)
+
+
+def build_gate(settings: Settings) -> Gate:
+    if not settings.redis_url:
+        return MemoryGate()
+    scheme = urlparse(settings.redis_url).scheme
+    if scheme not in GATES:
+        raise ValueError(f"unsupported gate URL scheme {scheme!r}; use redis")
+    return GATES[scheme](settings.redis_url, settings)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    campaign: Campaign
+    clock: Clock
+    ledger: Ledger
+    gate: Gate
+    signer: Signer
+    auth: AuthService
+    eligibility: EligibilityService
+    waiting_room: WaitingRoom
+    booking: BookingService
+    clinics: ClinicService
+
+    async def start(self) -> None:
+        await self.ledger.open()
+        await self.gate.open()
+
+    async def stop(self) -> None:
+        await self.gate.close()
+        await self.ledger.close()
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Container:
+    """Everything the entry points need, wired once."""
+    clock = clock or SystemClock()
+    campaign = load_campaign(settings.campaign_file)
+    secret = settings.secret_bytes()
+    ledger, gate = build_ledger(settings), build_gate(settings)
+    signer = Signer(secret, lambda: clock.now().timestamp())
+    providers: dict[str, IdentityProvider] = {
+        method: SimulatedProvider(
+            method, secret,
+            latency_seconds=settings.sim_latency_ms.get(method, 200.0) / 1000,
+            capacity=settings.sim_capacity.get(method, 100),
+            queue_timeout_seconds=settings.sim_queue_timeout_seconds,
+            reveal_codes=settings.dev_mode,
+        )
+        for method in METHODS
+    }
+    eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
+    waiting_room = WaitingRoom(
+        campaign, ledger, gate, signer, clock, eligibility,
+        LineSettings(
+            admission_rate=settings.admission_rate, admission_cap=settings.admission_cap,
+            pass_seconds=settings.admission_pass_seconds,
+            counters_cache_seconds=settings.counters_cache_seconds,
+            stock_cache_seconds=settings.browse_cache_seconds,
+        ),
+    )
+    return Container(
+        settings=settings, campaign=campaign, clock=clock, ledger=ledger, gate=gate, signer=signer,
+        auth=AuthService(
+            providers, gate, signer, clock, secret,
+            identity_seconds=settings.identity_seconds,
+            hold_seconds=settings.verification_hold_seconds,
+        ),
+        eligibility=eligibility,
+        waiting_room=waiting_room,
+        booking=BookingService(
+            campaign, ledger, gate, clock, LogNotifier(), waiting_room,
+            browse_cache_seconds=settings.browse_cache_seconds,
+        ),
+        clinics=ClinicService(ledger),
+    )

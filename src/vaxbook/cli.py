@@ -1,0 +1,121 @@
+"""The command line: serve, demo, campaign check."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vaxbook.config import Settings
+
+app = typer.Typer(help="vaxbook: vaccination pre-reservation under a national rush.", no_args_is_help=True)
+campaign_app = typer.Typer(help="Campaign files.", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
+console = Console()
+
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="sqlite:///path or postgresql://...")
+]
+RedisUrl = Annotated[str | None, typer.Option("--redis-url", help="redis://... (cluster mode)")]
+CampaignFile = Annotated[Path | None, typer.Option("--campaign-file", help="campaign TOML")]
+
+
+def _apply(database_url: str | None, redis_url: str | None, campaign_file: Path | None) -> Settings:
+    """CLI flags become VAXBOOK_* variables, so worker processes see the same settings."""
+    for name, value in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url),
+                        ("CAMPAIGN_FILE", campaign_file)):
+        if value is not None:
+            os.environ[f"VAXBOOK_{name}"] = str(value)
+    return Settings()
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = typer.Option(1, min=1, help="processes sharing the ledger and the gate"),
+    database_url: DatabaseUrl = None,
+    redis_url: RedisUrl = None,
+    campaign_file: CampaignFile = None,
+) -> None:
+    """Start the HTTP service (API, OpenAPI at /docs)."""
+    import uvicorn  # only this command needs the server
+
+    settings = _apply(database_url, redis_url, campaign_file)
+    if workers > 1 and not settings.redis_url:
+        console.print("[red]--workers > 1 needs a shared gate: set --redis-url[/red]")
+        raise typer.Exit(2)
+    console.print(f"vaxbook on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
+    uvicorn.run("vaxbook.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", access_log=False)
+
+
+@app.command()
+def demo(
+    clinics: int = typer.Option(300, min=1, help="synthetic clinics to create"),
+    reset: bool = typer.Option(True, help="start from an empty embedded database"),
+    database_url: DatabaseUrl = None,
+    campaign_out: Path = typer.Option(Path("var/demo-campaign.toml"), help="where to write the campaign"),
+) -> None:
+    """Create a demo campaign whose current group window is open now, with clinics and slots."""
+    from vaxbook import demo as demo_data  # keeps start-up of other commands light
+    from vaxbook.bootstrap import build_ledger
+    from vaxbook.services.clinics import ClinicService
+
+    settings = _apply(database_url, None, None)
+    campaign = demo_data.demo_campaign(datetime.now(UTC))
+    demo_data.write_demo_campaign(campaign_out, campaign)
+    db_path = settings.database_url.removeprefix("sqlite:///")
+    if reset and settings.database_url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(db_path + suffix).unlink(missing_ok=True)
+
+    async def load() -> list[str]:
+        ledger = build_ledger(settings)
+        await ledger.open()
+        try:
+            made = await demo_data.load_demo_inventory(
+                ClinicService(ledger), campaign.first_dose_days, clinics
+            )
+        finally:
+            await ledger.close()
+        return [c.id for c in made[:3]]
+
+    sample_clinics = asyncio.run(load())
+    console.print(f"Demo campaign written to [bold]{campaign_out}[/bold]; {clinics} clinics loaded.")
+    console.print(f"Open now: group {campaign.open_group} (born on a day ending in "
+                  f"{campaign.open_group}), window of {campaign.open_day}.")
+    console.print("Demo people who may book now: " + ", ".join(demo_data.demo_people(campaign.open_group)))
+    later = (campaign.open_group + 1) % 10
+    console.print(f"Demo people whose turn is tomorrow (group {later}): "
+                  + ", ".join(demo_data.demo_people(later, 1)))
+    console.print("Clinic list keys: " + ", ".join(
+        f"{cid} -> {demo_data.demo_clinic_key(cid)}" for cid in sample_clinics))
+
+
+@campaign_app.command("check")
+def campaign_check(file: Path) -> None:
+    """Validate a campaign file and print its schedule."""
+    from vaxbook.domain.campaign import CampaignError, load_campaign
+    from vaxbook.domain.rotation import all_windows
+
+    try:
+        campaign = load_campaign(file)
+    except CampaignError as exc:
+        console.print(f"[red]invalid campaign[/red] {exc.file}: [bold]{exc.key}[/bold]: {exc.reason}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]valid[/green] {campaign.id}: {campaign.name_en} ({campaign.timezone})")
+    table = Table("group", "date", "opens", "closes")
+    for window in all_windows(campaign):
+        table.add_row(
+            "all" if window.group is None else str(window.group),
+            window.opens.date().isoformat() if window.group is not None else "additional period",
+            f"{window.opens:%Y-%m-%d %H:%M}", f"{window.closes:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)

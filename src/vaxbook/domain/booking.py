@@ -1,0 +1,104 @@
+"""What the ledger holds: clinics, slots, bookings (plain records, no behaviour beyond reading)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+
+@dataclass(frozen=True)
+class Clinic:
+    id: str
+    name: str
+    sido: str
+    sigungu: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: int
+    clinic_id: str
+    day: date
+    start: time
+    end: time
+    vaccine_id: str
+    first_capacity: int
+    second_capacity: int
+
+
+@dataclass(frozen=True)
+class NewSlot:
+    """A slot to create; the ledger stores its first-dose capacity as per-group shares."""
+
+    clinic_id: str
+    day: date
+    start: time
+    end: time
+    vaccine_id: str
+    shares: tuple[int, ...]  # first-dose places per group, from split_quota
+    second_capacity: int
+
+
+@dataclass(frozen=True)
+class SlotFree:
+    slot: Slot
+    free_first: int  # for the caller: their group's share, or every share in the additional period
+    free_second: int
+
+
+@dataclass(frozen=True)
+class RegionFree:
+    name: str
+    free: int
+
+
+@dataclass(frozen=True)
+class ClinicFree:
+    clinic: Clinic
+    free: int
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """One booking (or change): the person comes from their token, never from the body."""
+
+    person_key: str
+    masked_name: str
+    birth_date: date
+    first_slot_id: int
+    share_groups: tuple[int, ...]  # shares it may draw from, in order of preference
+    needs_second_dose: bool
+    second_slot_ids: tuple[int, ...]  # candidates for the second dose, in order of preference
+    idempotency_key: str
+    fingerprint: str  # what the request asked for; a reused key must ask for the same
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: str
+    person_key: str
+    masked_name: str
+    birth_date: date
+    share_group: int  # the group share the first dose came from; cancelling returns it there
+    first: Slot
+    second: Slot | None
+    clinic: Clinic
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cancelled_at is None
+
+
+@dataclass(frozen=True)
+class ClinicListRow:
+    booking_id: str
+    dose: int
+    start: time
+    end: time
+    vaccine_id: str
+    masked_name: str
+    birth_date: date

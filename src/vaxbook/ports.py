@@ -1,0 +1,144 @@
+"""What the services need from the outside world. Adapters implement these per backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from vaxbook.domain.booking import (
+    Booking,
+    BookingRequest,
+    Clinic,
+    ClinicFree,
+    ClinicListRow,
+    NewSlot,
+    RegionFree,
+    Slot,
+    SlotFree,
+)
+from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.queue import LineCounters
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Ledger(Protocol):
+    """Durable source of truth: clinics, slots with per-group shares, bookings."""
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> None: ...
+
+    async def add_clinic(self, clinic: Clinic, key_hash: str) -> None: ...
+    async def add_slots(self, slots: list[NewSlot]) -> None: ...
+    async def clinic(self, clinic_id: str) -> Clinic | None: ...
+    async def clinic_key_hash(self, clinic_id: str) -> str | None: ...
+    async def slot(self, slot_id: int) -> Slot | None: ...
+
+    async def provinces(self, groups: tuple[int, ...], since: date) -> list[RegionFree]: ...
+    async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]: ...
+    async def clinics(
+        self, sido: str, sigungu: str, groups: tuple[int, ...], since: date
+    ) -> list[ClinicFree]: ...
+    async def slots(self, clinic_id: str, groups: tuple[int, ...], since: date) -> list[SlotFree]: ...
+    async def free_first_doses(self, groups: tuple[int, ...], since: date) -> int: ...
+    async def second_dose_candidates(
+        self, clinic_id: str, day: date, vaccine_id: str
+    ) -> list[SecondDoseCandidate]: ...
+
+    async def book(self, request: BookingRequest) -> Booking:
+        """Take one place from a share and a second-dose place, atomically, or raise.
+
+        Raises VaxbookError slot_full, second_dose_unavailable, already_booked or
+        idempotency_key_reused. A key already used with the same fingerprint returns the
+        booking it made, and books nothing.
+        """
+        ...
+
+    async def change(self, request: BookingRequest) -> Booking:
+        """Move the person's active booking to another slot, atomically, or raise."""
+        ...
+
+    async def cancel(self, person_key: str, at: datetime) -> Booking:
+        """Cancel the active booking and give its places back to the shares they came from."""
+        ...
+
+    async def booking_of(self, person_key: str) -> Booking | None: ...
+    async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]: ...
+
+
+@dataclass(frozen=True)
+class VerificationOutcome:
+    """Result of claiming a verification: ok, or why not and until when (epoch seconds)."""
+
+    ok: bool
+    device_bound_until: float | None = None
+    retry_after: float | None = None
+
+
+class Gate(Protocol):
+    """Fast shared state that can be rebuilt: rate limits, device bindings, lines, congestion."""
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> None: ...
+
+    async def claim_verification(
+        self, person_key: str, device_id: str, now: float, hold_seconds: int
+    ) -> VerificationOutcome:
+        """Atomically: refuse if another device holds the person, or the person verified
+        within hold_seconds; else record the verification and bind the device."""
+        ...
+
+    async def device_holder(self, person_key: str, now: float) -> str | None: ...
+
+    async def join_line(self, line_id: str, person_key: str, opened: bool, seed: int) -> int | None:
+        """The person's place number, the same on every call; None while in the pre-queue.
+
+        The first call with opened=True shuffles the pre-queue (with `seed`) into places
+        1..n before anyone else is numbered.
+        """
+        ...
+
+    async def restore_place(self, line_id: str, person_key: str, number: int) -> None:
+        """Put back a place a signed ticket proves, after the gate lost its state."""
+        ...
+
+    async def counters(
+        self, line_id: str, now: float, rate: float, cap: int | None
+    ) -> LineCounters:
+        """Advance the admitted counter by the elapsed time, atomically, and read both."""
+        ...
+
+    async def hold_admission(self, line_id: str, person_key: str, until: float) -> None: ...
+    async def release_admission(self, line_id: str, person_key: str) -> None: ...
+
+    async def method_started(self, method: str) -> None: ...
+    async def method_finished(self, method: str, seconds: float) -> None: ...
+    async def method_figures(self, method: str) -> tuple[int, float]:
+        """(requests in flight, recent latency in seconds) for a verification method."""
+        ...
+
+
+@dataclass(frozen=True)
+class Challenge:
+    reference: str
+    dev_code: str | None  # only the simulated provider in dev mode reveals it
+
+
+class IdentityProvider(Protocol):
+    """One verification method (mobile, kakao, naver, pass)."""
+
+    method: str
+    capacity: int
+
+    async def send_code(self, phone: str, name: str) -> Challenge: ...
+    async def confirm(self, reference: str, code: str) -> bool: ...
+
+
+class Notifier(Protocol):
+    async def booking_confirmed(self, booking: Booking) -> None: ...
+    async def booking_cancelled(self, booking: Booking) -> None: ...

@@ -1,0 +1,149 @@
+"""Identity first: the two-step verification, one per person per 10 minutes, one device."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.identity import mask_name, parse_resident_number, person_key
+from vaxbook.ports import Clock, Gate, IdentityProvider
+from vaxbook.tokens import Identity, PendingVerification, Signer
+
+PENDING_SECONDS = 180
+_PHONE = re.compile(r"^01[016789]\d{7,8}$")
+
+
+@dataclass(frozen=True)
+class MethodStatus:
+    method: str
+    in_flight: int
+    capacity: int
+    recent_latency_seconds: float
+    level: str  # smooth | busy | congested
+    estimated_wait_seconds: float
+
+
+@dataclass(frozen=True)
+class StartedVerification:
+    request_token: str
+    expires_in: int
+    dev_code: str | None
+
+
+@dataclass(frozen=True)
+class Verified:
+    identity_token: str
+    identity: Identity
+
+
+def congestion_level(in_flight: int, capacity: int) -> str:
+    load = in_flight / capacity if capacity else 1.0
+    return "smooth" if load < 0.5 else "busy" if load < 0.9 else "congested"
+
+
+class AuthService:
+    def __init__(
+        self,
+        providers: dict[str, IdentityProvider],
+        gate: Gate,
+        signer: Signer,
+        clock: Clock,
+        secret: bytes,
+        *,
+        identity_seconds: int,
+        hold_seconds: int,
+    ) -> None:
+        self._providers = providers
+        self._gate = gate
+        self._signer = signer
+        self._clock = clock
+        self._secret = secret
+        self._identity_seconds = identity_seconds
+        self._hold_seconds = hold_seconds
+
+    async def methods(self) -> list[MethodStatus]:
+        """Each method's congestion, so people can pick the faster one."""
+        statuses = []
+        for method, provider in self._providers.items():
+            in_flight, latency = await self._gate.method_figures(method)
+            queued_rounds = max(in_flight / provider.capacity, 1.0) if provider.capacity else 1.0
+            statuses.append(
+                MethodStatus(
+                    method=method, in_flight=in_flight, capacity=provider.capacity,
+                    recent_latency_seconds=round(latency, 3),
+                    level=congestion_level(in_flight, provider.capacity),
+                    estimated_wait_seconds=round(latency * queued_rounds, 3),
+                )
+            )
+        return statuses
+
+    async def start(
+        self, *, name: str, resident_number: str, phone: str, method: str, device_id: str
+    ) -> StartedVerification:
+        """Check the input, ask the method to send a code, and hand back a signed request."""
+        provider = self._providers.get(method)
+        if provider is None:
+            raise VaxbookError("unknown_method", field="method")
+        name = name.strip()
+        if not 1 <= len(name) <= 40:
+            raise VaxbookError("invalid_input", field="name",
+                               detail_en="A name of 1 to 40 characters is required.",
+                               detail_ko="이름은 1~40자로 입력해 주세요.")
+        digits = re.sub(r"[\s-]", "", phone)
+        if not _PHONE.match(digits):
+            raise VaxbookError("invalid_input", field="phone",
+                               detail_en="A Korean mobile number such as 010-1234-5678 is required.",
+                               detail_ko="010-1234-5678 형식의 휴대전화 번호를 입력해 주세요.")
+        require_device(device_id)
+        number = parse_resident_number(resident_number)
+        await self._gate.method_started(method)
+        began = time.monotonic()
+        try:
+            challenge = await provider.send_code(digits, name)
+        finally:
+            await self._gate.method_finished(method, time.monotonic() - began)
+        now = self._clock.now().timestamp()
+        pending = PendingVerification(
+            person=person_key(number, self._secret), device=device_id, method=method,
+            reference=challenge.reference, birth=number.birth_date.isoformat(),
+            name=mask_name(name), exp=now + PENDING_SECONDS,
+        )
+        return StartedVerification(self._signer.sign(pending), PENDING_SECONDS, challenge.dev_code)
+
+    async def verify(self, *, request_token: str, code: str, device_id: str) -> Verified:
+        """Confirm the code; refuse a second verification in 10 minutes or another device."""
+        require_device(device_id)
+        pending = self._signer.read(PendingVerification, request_token, device=device_id)
+        if not await self._providers[pending.method].confirm(pending.reference, code):
+            raise VaxbookError("verification_code_wrong", field="code")
+        now = self._clock.now().timestamp()
+        outcome = await self._gate.claim_verification(
+            pending.person, device_id, now, self._hold_seconds
+        )
+        if outcome.device_bound_until is not None:
+            until = datetime.fromtimestamp(outcome.device_bound_until, UTC)
+            raise VaxbookError(
+                "device_bound_elsewhere",
+                retry_after=max(int(outcome.device_bound_until - now) + 1, 1),
+                available_at=until.isoformat(),
+            )
+        if outcome.retry_after is not None:
+            raise VaxbookError("verification_too_frequent", retry_after=int(outcome.retry_after) + 1)
+        identity = Identity(
+            person=pending.person, device=device_id, birth=pending.birth, name=pending.name,
+            iat=now, exp=now + self._identity_seconds,
+        )
+        return Verified(self._signer.sign(identity), identity)
+
+    def identity(self, token: str | None, device_id: str | None) -> Identity:
+        """The verified person behind a bearer token, from the bound device only."""
+        return self._signer.read(Identity, token, device=require_device(device_id))
+
+
+def require_device(device_id: str | None) -> str:
+    if not device_id or len(device_id) > 128:
+        raise VaxbookError("missing_device", field="X-Device-Id")
+    return device_id

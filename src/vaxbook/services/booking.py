@@ -1,0 +1,142 @@
+"""Browse and book with an admission pass; view, change and cancel one's own booking."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from cachetools import TTLCache
+
+from vaxbook.domain.booking import Booking, BookingRequest, ClinicFree, RegionFree, SlotFree
+from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
+from vaxbook.ports import Clock, Gate, Ledger, Notifier
+from vaxbook.services.waiting_room import WaitingRoom
+from vaxbook.tokens import AdmissionPass, Identity
+
+T = TypeVar("T")
+
+
+class BookingService:
+    def __init__(
+        self,
+        campaign: Campaign,
+        ledger: Ledger,
+        gate: Gate,
+        clock: Clock,
+        notifier: Notifier,
+        waiting_room: WaitingRoom,
+        *,
+        browse_cache_seconds: float,
+    ) -> None:
+        self._campaign = campaign
+        self._ledger = ledger
+        self._gate = gate
+        self._clock = clock
+        self._notifier = notifier
+        self._waiting_room = waiting_room
+        # Browsing is most of the traffic and may be a second stale; booking is always exact.
+        self._cache: TTLCache[tuple[Any, ...], Any] = TTLCache(
+            maxsize=20_000, ttl=browse_cache_seconds, timer=time.monotonic
+        )
+        self._cache_enabled = browse_cache_seconds > 0
+
+    # browsing ------------------------------------------------------------------------
+    async def provinces(self, admission: AdmissionPass) -> list[RegionFree]:
+        groups, since = tuple(admission.groups), self._today()
+        return await self._cached(("p", groups, since), lambda: self._ledger.provinces(groups, since))
+
+    async def districts(self, admission: AdmissionPass, sido: str) -> list[RegionFree]:
+        groups, since = tuple(admission.groups), self._today()
+        return await self._cached(
+            ("d", sido, groups, since), lambda: self._ledger.districts(sido, groups, since)
+        )
+
+    async def clinics(self, admission: AdmissionPass, sido: str, sigungu: str) -> list[ClinicFree]:
+        groups, since = tuple(admission.groups), self._today()
+        return await self._cached(
+            ("c", sido, sigungu, groups, since),
+            lambda: self._ledger.clinics(sido, sigungu, groups, since),
+        )
+
+    async def slots(self, admission: AdmissionPass, clinic_id: str) -> list[SlotFree]:
+        if await self._ledger.clinic(clinic_id) is None:
+            raise VaxbookError("clinic_not_found", field="clinic_id")
+        groups, since = tuple(admission.groups), self._today()
+        return await self._cached(
+            ("s", clinic_id, groups, since), lambda: self._ledger.slots(clinic_id, groups, since)
+        )
+
+    # writing -------------------------------------------------------------------------
+    async def book(self, admission: AdmissionPass, slot_id: int, idempotency_key: str) -> Booking:
+        """Book the first dose and the matching second dose in one transaction: both or neither."""
+        request = await self._request(admission, slot_id, idempotency_key, "book")
+        booking = await self._ledger.book(request)
+        await self._waiting_room.finished(admission)
+        await self._notifier.booking_confirmed(booking)
+        return booking
+
+    async def change(self, admission: AdmissionPass, slot_id: int, idempotency_key: str) -> Booking:
+        """Move one's booking to another slot under the same rules; the old places are freed."""
+        request = await self._request(admission, slot_id, idempotency_key, "change")
+        booking = await self._ledger.change(request)
+        await self._waiting_room.finished(admission)
+        await self._notifier.booking_confirmed(booking)
+        return booking
+
+    async def mine(self, identity: Identity) -> Booking:
+        booking = await self._ledger.booking_of(identity.person)
+        if booking is None:
+            raise VaxbookError("no_booking")
+        return booking
+
+    async def cancel(self, identity: Identity) -> Booking:
+        """Cancel; the first-dose place goes back to the share it came from."""
+        booking = await self._ledger.cancel(identity.person, self._clock.now())
+        await self._notifier.booking_cancelled(booking)
+        return booking
+
+    # internals -----------------------------------------------------------------------
+    async def _request(
+        self, admission: AdmissionPass, slot_id: int, idempotency_key: str, action: str
+    ) -> BookingRequest:
+        if not idempotency_key or len(idempotency_key) > 200:
+            raise VaxbookError("missing_idempotency_key", field="Idempotency-Key")
+        holder = await self._gate.device_holder(admission.person, self._clock.now().timestamp())
+        if holder is not None and holder != admission.device:
+            raise VaxbookError("device_bound_elsewhere")
+        slot = await self._ledger.slot(slot_id)
+        if slot is None:
+            raise VaxbookError("slot_not_found", field="slot_id")
+        if slot.first_capacity == 0 or slot.day < self._today():
+            raise VaxbookError("slot_not_bookable", field="slot_id")
+        second_ids: tuple[int, ...] = ()
+        second_day = second_dose_date(slot.day, self._campaign.vaccine(slot.vaccine_id))
+        if second_day is not None:
+            candidates = await self._ledger.second_dose_candidates(
+                slot.clinic_id, second_day, slot.vaccine_id
+            )
+            # An empty list is refused by the ledger, after it has replayed a retried request.
+            second_ids = tuple(rank_second_dose_slots(candidates, slot.start))
+        return BookingRequest(
+            person_key=admission.person, masked_name=admission.name,
+            birth_date=admission.birth_date, first_slot_id=slot_id,
+            share_groups=tuple(admission.groups), needs_second_dose=second_day is not None,
+            second_slot_ids=second_ids,
+            idempotency_key=idempotency_key, fingerprint=f"{action}:{slot_id}",
+            at=self._clock.now(),
+        )
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(self._campaign.timezone).date()
+
+    async def _cached(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+        if self._cache_enabled and key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]  # keyed by the loader's type
+        value = await load()
+        if self._cache_enabled:
+            self._cache[key] = value
+        return value

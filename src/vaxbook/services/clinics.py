@@ -1,0 +1,69 @@
+"""Clinics and their inventory: loading slots split fairly, and each clinic's day list."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import zlib
+from dataclasses import dataclass
+from datetime import date, time
+
+from vaxbook.domain.booking import Clinic, ClinicListRow, NewSlot
+from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.inventory import split_quota
+from vaxbook.ports import Ledger
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """A slot as an operator describes it: one first-dose capacity, split on loading."""
+
+    clinic_id: str
+    day: date
+    start: time
+    end: time
+    vaccine_id: str
+    first_capacity: int
+    second_capacity: int
+
+
+def slot_number(plan: SlotPlan) -> int:
+    """A stable number per slot that decides which groups get the remainder places."""
+    return zlib.crc32(f"{plan.clinic_id}|{plan.day}|{plan.start}|{plan.vaccine_id}".encode())
+
+
+def hash_clinic_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ClinicService:
+    def __init__(self, ledger: Ledger, groups: int = 10) -> None:
+        self._ledger = ledger
+        self._groups = groups
+
+    async def add_clinic(self, clinic: Clinic, key: str) -> None:
+        """Register a clinic; only a hash of its list key is kept."""
+        await self._ledger.add_clinic(clinic, hash_clinic_key(key))
+
+    async def add_slots(self, plans: list[SlotPlan]) -> None:
+        """Create slots, each first-dose capacity split evenly among the groups."""
+        await self._ledger.add_slots(
+            [
+                NewSlot(
+                    clinic_id=p.clinic_id, day=p.day, start=p.start, end=p.end,
+                    vaccine_id=p.vaccine_id,
+                    shares=tuple(split_quota(p.first_capacity, slot_number(p), self._groups)),
+                    second_capacity=p.second_capacity,
+                )
+                for p in plans
+            ]
+        )
+
+    async def day_list(self, clinic_id: str, key: str | None, day: date) -> list[ClinicListRow]:
+        """A clinic's bookings (first and second doses) for one day, behind the clinic's key."""
+        stored = await self._ledger.clinic_key_hash(clinic_id)
+        if stored is None:
+            raise VaxbookError("clinic_not_found", field="clinic_id")
+        if not key or not hmac.compare_digest(stored, hash_clinic_key(key)):
+            raise VaxbookError("clinic_key_invalid", field="X-Clinic-Key")
+        return await self._ledger.clinic_bookings(clinic_id, day)

@@ -1,0 +1,44 @@
+"""Where a verified person stands: may they book now, and if not, when or why not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.eligibility import Eligibility, Status, decide_eligibility
+from vaxbook.domain.errors import VaxbookError
+from vaxbook.ports import Clock, Ledger
+from vaxbook.tokens import Identity
+
+
+class EligibilityService:
+    def __init__(self, campaign: Campaign, ledger: Ledger, clock: Clock, pre_queue_seconds: int) -> None:
+        self._campaign = campaign
+        self._ledger = ledger
+        self._clock = clock
+        self._pre_queue = timedelta(seconds=pre_queue_seconds)
+
+    async def check(self, identity: Identity) -> Eligibility:
+        """The person's status now, with the open or next window."""
+        booking = await self._ledger.booking_of(identity.person)
+        return decide_eligibility(
+            self._campaign, identity.birth_date, self._clock.now(), has_booking=booking is not None
+        )
+
+    async def window_to_join(self, identity: Identity) -> Eligibility:
+        """The eligibility of someone who may join a line now (open, or in the pre-queue), or raise."""
+        found = await self.check(identity)
+        if found.status is Status.OUTSIDE_COHORT:
+            raise VaxbookError("outside_cohort")
+        if found.status is Status.CLOSED:
+            raise VaxbookError("campaign_closed")
+        if found.status is Status.BOOKED and found.window is None:
+            raise VaxbookError("already_booked")
+        assert found.window is not None  # every other status carries a window
+        if found.status is Status.NOT_YET and self._clock.now() < found.window.opens - self._pre_queue:
+            raise VaxbookError(
+                "window_not_open",
+                opens_at=found.window.opens.isoformat(),
+                closes_at=found.window.closes.isoformat(),
+            )
+        return found

@@ -1,0 +1,167 @@
+"""The waiting room: one place per person, honest waits, admission passes checked on the server."""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from dataclasses import dataclass
+
+from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.inventory import share_order
+from vaxbook.domain.queue import (
+    AdmissionRateMeter,
+    LineCounters,
+    estimated_wait_seconds,
+    is_admitted,
+    people_ahead,
+    poll_after_seconds,
+)
+from vaxbook.domain.rotation import Window, window_by_id
+from vaxbook.ports import Clock, Gate, Ledger
+from vaxbook.services.eligibility import EligibilityService
+from vaxbook.tokens import AdmissionPass, Identity, Signer, Ticket
+
+
+@dataclass(frozen=True)
+class LineSettings:
+    admission_rate: float
+    admission_cap: int | None
+    pass_seconds: int
+    counters_cache_seconds: float
+    stock_cache_seconds: float
+
+
+@dataclass(frozen=True)
+class LineView:
+    state: str  # pre_queue | waiting | admitted | sold_out
+    ticket: str
+    line: str
+    number: int | None
+    ahead: int | None
+    estimated_wait_seconds: float | None
+    poll_after_seconds: float
+    admission_pass: str | None = None
+    opens_at: str | None = None
+
+
+class WaitingRoom:
+    def __init__(
+        self,
+        campaign: Campaign,
+        ledger: Ledger,
+        gate: Gate,
+        signer: Signer,
+        clock: Clock,
+        eligibility: EligibilityService,
+        settings: LineSettings,
+    ) -> None:
+        self._campaign = campaign
+        self._ledger = ledger
+        self._gate = gate
+        self._signer = signer
+        self._clock = clock
+        self._eligibility = eligibility
+        self._settings = settings
+        # Per-process caches: a status poll costs a signature check and, at most every
+        # few hundred milliseconds, one gate round trip per line.
+        self._counters: dict[str, tuple[float, LineCounters]] = {}
+        self._stock: dict[str, tuple[float, int]] = {}
+        self._meters: dict[str, AdmissionRateMeter] = {}
+
+    async def join(self, identity: Identity) -> LineView:
+        """Take (or get back) the person's one place in their window's line."""
+        window = (await self._eligibility.window_to_join(identity)).window
+        assert window is not None  # window_to_join raises otherwise
+        if await self._sold_out(window):
+            raise VaxbookError("sold_out")
+        number = await self._gate.join_line(
+            window.id, identity.person, self._opened(window), secrets.randbits(63)
+        )
+        ticket = Ticket(
+            person=identity.person, device=identity.device, line=window.id, number=number,
+            birth=identity.birth, name=identity.name, iat=self._now(),
+            exp=window.closes.timestamp(),
+        )
+        return await self._view(ticket, window)
+
+    async def status(self, ticket_token: str, device_id: str) -> LineView:
+        """Where the ticket stands now; an admitted ticket gets its admission pass."""
+        ticket = self._signer.read(Ticket, ticket_token, device=device_id)
+        window = window_by_id(self._campaign, ticket.line)
+        if window is None:
+            raise VaxbookError("ticket_invalid")
+        if ticket.number is None and self._opened(window):
+            number = await self._gate.join_line(window.id, ticket.person, True, secrets.randbits(63))
+            ticket = _renumbered(ticket, number)
+        return await self._view(ticket, window)
+
+    async def finished(self, admission: AdmissionPass) -> None:
+        """The person booked: free their place among those booking at once."""
+        await self._gate.release_admission(admission.line, admission.person)
+
+    async def _view(self, ticket: Ticket, window: Window) -> LineView:
+        token = self._signer.sign(ticket)
+        if ticket.number is None:
+            wait = max(window.opens.timestamp() - self._now(), 0.0)
+            return LineView("pre_queue", token, window.id, None, None, wait,
+                            poll_after_seconds(wait), opens_at=window.opens.isoformat())
+        if await self._sold_out(window):
+            return LineView("sold_out", token, window.id, ticket.number, None, None,
+                            poll_after_seconds(math.inf))
+        counters = await self._line_counters(window.id)
+        if ticket.number > counters.issued:
+            # The gate lost its state (a restart); the signed ticket proves the place.
+            await self._gate.restore_place(window.id, ticket.person, ticket.number)
+        if is_admitted(ticket.number, counters):
+            return LineView("admitted", token, window.id, ticket.number, 0, 0.0, 0.0,
+                            admission_pass=await self._admit(ticket, window))
+        ahead = people_ahead(ticket.number, counters)
+        rate = self._meters[window.id].rate(self._settings.admission_rate)
+        wait = estimated_wait_seconds(ahead, rate)
+        return LineView("waiting", token, window.id, ticket.number, ahead, round(wait, 1),
+                        round(poll_after_seconds(wait), 1))
+
+    async def _admit(self, ticket: Ticket, window: Window) -> str:
+        until = self._now() + self._settings.pass_seconds
+        await self._gate.hold_admission(window.id, ticket.person, until)
+        admission = AdmissionPass(
+            person=ticket.person, device=ticket.device, line=window.id,
+            groups=share_order(window.group), birth=ticket.birth, name=ticket.name, exp=until,
+        )
+        return self._signer.sign(admission)
+
+    async def _line_counters(self, line_id: str) -> LineCounters:
+        now = self._now()
+        cached = self._counters.get(line_id)
+        if cached and time.monotonic() - cached[0] < self._settings.counters_cache_seconds:
+            return cached[1]
+        counters = await self._gate.counters(
+            line_id, now, self._settings.admission_rate, self._settings.admission_cap
+        )
+        self._counters[line_id] = (time.monotonic(), counters)
+        self._meters.setdefault(line_id, AdmissionRateMeter()).record(now, counters.admitted)
+        return counters
+
+    async def _sold_out(self, window: Window) -> bool:
+        """No first dose left for the window's groups (checked at most once a second or so)."""
+        cached = self._stock.get(window.id)
+        if cached and time.monotonic() - cached[0] < self._settings.stock_cache_seconds:
+            return cached[1] == 0
+        free = await self._ledger.free_first_doses(
+            tuple(share_order(window.group)), self._clock.now().astimezone(self._campaign.timezone).date()
+        )
+        self._stock[window.id] = (time.monotonic(), free)
+        return free == 0
+
+    def _opened(self, window: Window) -> bool:
+        return self._clock.now() >= window.opens
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()
+
+
+def _renumbered(ticket: Ticket, number: int | None) -> Ticket:
+    return Ticket(ticket.person, ticket.device, ticket.line, number, ticket.birth, ticket.name,
+                  ticket.iat, ticket.exp)

@@ -1,0 +1,127 @@
+"""Signed, short-lived credentials that any worker checks locally, with no lookup.
+
+- identity token: EdDSA, signed by the verification service with its private key and
+  checked with the public key, so verification can run on separate machines;
+- verification request, queue ticket and admission pass: HMAC, issued and checked here.
+Every credential is bound to a person key and a device id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from vaxbook.domain.errors import VaxbookError
+
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class PendingVerification:
+    person: str
+    device: str
+    method: str
+    reference: str
+    birth: str  # ISO date
+    name: str  # masked
+    exp: float
+
+
+@dataclass(frozen=True)
+class Identity:
+    person: str
+    device: str
+    birth: str
+    name: str
+    iat: float
+    exp: float
+
+    @property
+    def birth_date(self) -> date:
+        return date.fromisoformat(self.birth)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    person: str
+    device: str
+    line: str
+    number: int | None  # None while in the pre-queue (numbered at opening)
+    birth: str
+    name: str
+    iat: float
+    exp: float
+
+
+@dataclass(frozen=True)
+class AdmissionPass:
+    person: str
+    device: str
+    line: str
+    groups: list[int]  # the shares this pass may book from
+    birth: str
+    name: str
+    exp: float
+
+    @property
+    def birth_date(self) -> date:
+        return date.fromisoformat(self.birth)
+
+
+_KINDS: dict[type[Any], tuple[str, str]] = {
+    # credential type -> (audience, problem code when invalid)
+    PendingVerification: ("verification", "verification_not_found"),
+    Identity: ("identity", "identity_invalid"),
+    Ticket: ("ticket", "ticket_invalid"),
+    AdmissionPass: ("admission", "admission_invalid"),
+}
+
+
+class Signer:
+    """Signs and reads credentials; expiry is judged by the injected clock, not the system's."""
+
+    def __init__(self, secret: bytes, now: Callable[[], float]) -> None:
+        self._now = now
+        self._hmac_key = hashlib.sha256(b"vaxbook-hmac:" + secret).digest()
+        seed = hashlib.sha256(b"vaxbook-identity-ed25519:" + secret).digest()
+        self._private = Ed25519PrivateKey.from_private_bytes(seed)
+        self.identity_public_key = self._private.public_key()
+
+    def sign(self, credential: Any) -> str:
+        audience, _ = _KINDS[type(credential)]
+        claims = {**asdict(credential), "aud": audience}
+        if isinstance(credential, Identity):
+            return jwt.encode(claims, self._private, algorithm="EdDSA")
+        return jwt.encode(claims, self._hmac_key, algorithm="HS256")
+
+    def read(self, kind: type[C], token: str | None, *, device: str | None) -> C:
+        """Check signature, expiry and audience, and that the caller's device is the bound one."""
+        audience, code = _KINDS[kind]
+        if not token:
+            missing = {Identity: "identity_required", AdmissionPass: "admission_required"}
+            raise VaxbookError(missing.get(kind, code))
+        key: Any = self.identity_public_key if kind is Identity else self._hmac_key
+        algorithm = "EdDSA" if kind is Identity else "HS256"
+        try:
+            claims = jwt.decode(
+                token, key, algorithms=[algorithm], audience=audience,
+                options={"require": ["exp", "aud"], "verify_exp": False},
+            )
+        except jwt.PyJWTError:
+            raise VaxbookError(code) from None
+        if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= self._now():
+            raise VaxbookError(code)
+        claims.pop("aud")
+        try:
+            credential = kind(**claims)
+        except TypeError:
+            raise VaxbookError(code) from None
+        if device is not None and getattr(credential, "device") != device:  # noqa: B009  # generic C
+            raise VaxbookError("device_mismatch", field="X-Device-Id")
+        return credential

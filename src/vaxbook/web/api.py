@@ -1,0 +1,88 @@
+"""The JSON API: verification, eligibility and the waiting room."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, Field
+
+from vaxbook.services.auth import require_device
+from vaxbook.tokens import Identity
+from vaxbook.web.credentials import container, identity
+from vaxbook.web.serialize import campaign_json, eligibility_json, line_json
+
+router = APIRouter(prefix="/api")
+
+
+class StartVerification(BaseModel):
+    name: str = Field(min_length=1, max_length=40, examples=["홍길동"])
+    resident_number: str = Field(min_length=13, max_length=14, examples=["900101-1234567"])
+    phone: str = Field(min_length=10, max_length=13, examples=["010-1234-5678"])
+    method: str = Field(examples=["kakao"])
+
+
+class FinishVerification(BaseModel):
+    request_token: str = Field(min_length=1)
+    code: str = Field(min_length=4, max_length=10)
+
+
+@router.get("/campaign", summary="The campaign: cohorts, vaccines and every booking window")
+async def campaign(request: Request) -> dict[str, Any]:
+    return campaign_json(container(request).campaign)
+
+
+@router.get("/auth/methods", summary="Each verification method's congestion")
+async def methods(request: Request) -> dict[str, Any]:
+    statuses = await container(request).auth.methods()
+    return {"methods": [asdict(s) for s in statuses]}
+
+
+@router.post("/auth/start", summary="Step 1: send a verification code")
+async def start_verification(
+    body: StartVerification, request: Request, x_device_id: str | None = Header(None)
+) -> dict[str, Any]:
+    started = await container(request).auth.start(
+        name=body.name, resident_number=body.resident_number, phone=body.phone,
+        method=body.method, device_id=require_device(x_device_id),
+    )
+    answer: dict[str, Any] = {"request_token": started.request_token, "expires_in": started.expires_in}
+    if started.dev_code is not None:
+        answer["dev_code"] = started.dev_code
+    return answer
+
+
+@router.post("/auth/verify", summary="Step 2: confirm the code and receive an identity token")
+async def finish_verification(
+    body: FinishVerification, request: Request, x_device_id: str | None = Header(None)
+) -> dict[str, Any]:
+    verified = await container(request).auth.verify(
+        request_token=body.request_token, code=body.code, device_id=require_device(x_device_id)
+    )
+    return {"identity_token": verified.identity_token, "expires_at": verified.identity.exp,
+            "group": verified.identity.birth_date.day % 10}
+
+
+@router.get("/eligibility", summary="May I book now? If not, when or why not")
+async def eligibility(request: Request, who: Identity = Depends(identity)) -> dict[str, Any]:
+    return eligibility_json(await container(request).eligibility.check(who))
+
+
+@router.post("/line/join", summary="Join the waiting room (one place per person)")
+async def join_line(request: Request, who: Identity = Depends(identity)) -> dict[str, Any]:
+    return line_json(await container(request).waiting_room.join(who))
+
+
+@router.get("/line/status", summary="Where my ticket stands; an admission pass when admitted")
+async def line_status(
+    ticket: str, request: Request, response: Response, x_device_id: str | None = Header(None)
+) -> dict[str, Any]:
+    view = await container(request).waiting_room.status(ticket, require_device(x_device_id))
+    if view.state == "waiting":
+        # The same ticket gets the same answer until it is worth asking again.
+        response.headers["Cache-Control"] = f"private, max-age={int(view.poll_after_seconds)}"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "X-Device-Id"
+    return line_json(view)

@@ -1,0 +1,60 @@
+"""create_app(settings): the web application, with no I/O until it starts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from vaxbook.bootstrap import build
+from vaxbook.config import Settings
+from vaxbook.ports import Clock
+from vaxbook.web import api, api_booking
+from vaxbook.web.credentials import container
+from vaxbook.web.problems import install_problem_handlers
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = build(settings, clock)
+        await built.start()
+        app.state.container = built
+        try:
+            yield
+        finally:
+            await built.stop()
+
+    app = FastAPI(
+        title="vaxbook",
+        description="Vaccination pre-reservation API. Flow and error codes: docs/api.md.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(api.router)
+    app.include_router(api_booking.router)
+
+    @app.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The ledger and the gate answer")
+    async def readyz(request: Request) -> Any:
+        built = container(request)
+        down = []
+        for name, part in (("ledger", built.ledger), ("gate", built.gate)):
+            try:
+                await part.ping()
+            except Exception:  # any failure means not ready; the reason is logged by the part
+                down.append(name)
+        if down:
+            return JSONResponse({"status": "unavailable", "down": down}, status_code=503)
+        return {"status": "ready"}
+
+    return app

@@ -1,0 +1,83 @@
+"""Domain records as JSON: one shape per record, shared by every endpoint and the pages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from vaxbook.domain.booking import Booking, Clinic, ClinicFree, ClinicListRow, RegionFree, Slot, SlotFree
+from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.eligibility import Eligibility
+from vaxbook.domain.rotation import Window, all_windows
+from vaxbook.services.waiting_room import LineView
+
+
+def window_json(window: Window | None) -> dict[str, Any] | None:
+    if window is None:
+        return None
+    return {"id": window.id, "group": window.group, "opens_at": window.opens.isoformat(),
+            "closes_at": window.closes.isoformat()}
+
+
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.id, "name_ko": campaign.name_ko, "name_en": campaign.name_en,
+        "timezone": str(campaign.timezone),
+        "cohorts": [{"id": c.id, "born_from": c.born_from.isoformat(), "born_to": c.born_to.isoformat()}
+                    for c in campaign.cohorts],
+        "vaccines": [asdict(v) for v in campaign.vaccines],
+        "windows": [window_json(w) for w in all_windows(campaign)],
+    }
+
+
+def eligibility_json(found: Eligibility) -> dict[str, Any]:
+    return {"status": found.status.value, "group": found.group, "may_join_line": found.may_join_line,
+            "window": window_json(found.window)}
+
+
+def line_json(view: LineView) -> dict[str, Any]:
+    return {k: v for k, v in asdict(view).items() if v is not None or k in ("ahead", "number")}
+
+
+def region_json(region: RegionFree) -> dict[str, Any]:
+    return {"name": region.name, "free": region.free}
+
+
+def clinic_json(clinic: Clinic) -> dict[str, Any]:
+    return asdict(clinic)
+
+
+def clinic_free_json(found: ClinicFree) -> dict[str, Any]:
+    return {**clinic_json(found.clinic), "free": found.free}
+
+
+def slot_json(slot: Slot) -> dict[str, Any]:
+    return {"id": slot.id, "clinic_id": slot.clinic_id, "date": slot.day.isoformat(),
+            "start": slot.start.isoformat("minutes"), "end": slot.end.isoformat("minutes"),
+            "vaccine_id": slot.vaccine_id}
+
+
+def slot_free_json(found: SlotFree) -> dict[str, Any]:
+    return {**slot_json(found.slot), "free": found.free_first}
+
+
+def booking_json(booking: Booking) -> dict[str, Any]:
+    return {
+        "id": booking.id,
+        "status": "active" if booking.active else "cancelled",
+        "clinic": clinic_json(booking.clinic),
+        "first_dose": slot_json(booking.first),
+        "second_dose": slot_json(booking.second) if booking.second else None,
+        "share_group": booking.share_group,
+        "created_at": booking.created_at.isoformat(),
+        "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
+    }
+
+
+CLINIC_LIST_COLUMNS = ("booking_id", "dose", "start", "end", "vaccine_id", "masked_name", "birth_date")
+
+
+def clinic_row_json(row: ClinicListRow) -> dict[str, Any]:
+    return {"booking_id": row.booking_id, "dose": row.dose, "start": row.start.isoformat("minutes"),
+            "end": row.end.isoformat("minutes"), "vaccine_id": row.vaccine_id,
+            "masked_name": row.masked_name, "birth_date": row.birth_date.isoformat()}
