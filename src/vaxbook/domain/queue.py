@@ -45,26 +45,25 @@ def advance_admitted(
     *,
     elapsed_seconds: float,
     rate: float,
-    carry: float,
+    tokens: float | None,
     active: int,
     cap: int | None,
 ) -> tuple[int, float]:
-    """How far the admitted counter moves after `elapsed_seconds`, and the fraction carried over.
+    """The new admitted counter after `elapsed_seconds`, and the tokens left in the bucket.
 
-    Admission is a token bucket computed from elapsed time, so whichever worker asks
-    first advances it and no leader process is needed. The cap stops admission while
-    `active` people hold a live admission pass; it never admits past `issued`.
+    Admission is a token bucket refilled by elapsed time, so whichever worker asks first
+    advances it and no leader process is needed. The bucket holds at most one second of
+    admissions (`tokens=None` means a new, full bucket), so an idle line cannot bank a
+    burst. The cap stops admission while `active` people hold a live admission pass;
+    nothing is ever admitted past `issued`.
     """
-    tokens = carry + max(elapsed_seconds, 0.0) * rate
-    step = int(tokens)
+    burst = max(rate, 1.0)
+    available = burst if tokens is None else min(tokens + max(elapsed_seconds, 0.0) * rate, burst)
+    step = min(int(available), counters.issued - counters.admitted)
     if cap is not None:
-        step = min(step, max(cap - active, 0))
-    step = min(step, counters.issued - counters.admitted)
+        step = min(step, cap - active)
     step = max(step, 0)
-    leftover = tokens - int(tokens)
-    # An idle line (nobody waiting) must not bank tokens and then admit a burst.
-    carry_out = leftover if counters.admitted + step < counters.issued else 0.0
-    return counters.admitted + step, min(carry_out, 1.0)
+    return counters.admitted + step, available - step
 
 
 def shuffle_pre_queue(members: Sequence[str], rng: random.Random) -> list[str]:

@@ -20,7 +20,7 @@ class _Line:
     opened: bool = False
     issued: int = 0
     admitted: int = 0
-    carry: float = 0.0
+    tokens: float | None = None  # None: a new line with a full bucket
     last_tick: float | None = None
     places: dict[str, int] = field(default_factory=dict)
     pre_queue: list[str] = field(default_factory=list)
@@ -92,9 +92,9 @@ class MemoryGate:
         line = self._line(line_id)
         line.holders = {p: until for p, until in line.holders.items() if until > now}
         elapsed = 0.0 if line.last_tick is None else now - line.last_tick
-        line.admitted, line.carry = advance_admitted(
+        line.admitted, line.tokens = advance_admitted(
             LineCounters(line.issued, line.admitted),
-            elapsed_seconds=elapsed, rate=rate, carry=line.carry,
+            elapsed_seconds=elapsed, rate=rate, tokens=line.tokens,
             active=len(line.holders), cap=cap,
         )
         line.last_tick = now

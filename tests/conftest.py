@@ -1,0 +1,92 @@
+"""Shared fixtures: a manual clock, settings per backend, and a running app over HTTP.
+
+Every service/API test takes `backend` through `settings`; the list of backends is in
+BACKENDS, so one suite runs against each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from vaxbook.bootstrap import Container
+from vaxbook.config import Settings
+from vaxbook.web.app import create_app
+
+CAMPAIGN_2021 = Path(__file__).parents[1] / "src" / "vaxbook" / "campaigns" / "kr-2021-18-49.toml"
+KST = timedelta(hours=9)
+
+# 2021-08-13 20:00 KST: group 3's window opens (main period, day 13).
+GROUP_3_OPENS = datetime(2021, 8, 13, 11, 0, tzinfo=UTC)
+
+BACKENDS = ["sqlite"]
+
+
+class ManualClock:
+    """A clock the test moves by hand, so every window edge can be hit exactly."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+    def set(self, now: datetime) -> None:
+        self.current = now
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(GROUP_3_OPENS + timedelta(minutes=5))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path) -> Settings:
+    """Settings for one backend, with no simulated latency and no read caches."""
+    common = dict(
+        campaign_file=CAMPAIGN_2021,
+        secret="test-secret",
+        dev_mode=True,
+        admission_rate=1000.0,
+        counters_cache_seconds=0.0,
+        browse_cache_seconds=0.0,
+        sim_latency_ms={m: 0.0 for m in ("mobile", "kakao", "naver", "pass")},
+    )
+    if backend == "sqlite":
+        return Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", **common)
+    raise ValueError(backend)
+
+
+@dataclass
+class Running:
+    app: FastAPI
+    client: httpx.AsyncClient
+    clock: ManualClock
+
+    @property
+    def container(self) -> Container:
+        return self.app.state.container  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def running(settings: Settings, clock: ManualClock) -> AsyncIterator[Running]:
+    """The app started (lifespan run) and an HTTP client talking to it in-process."""
+    app = create_app(settings, clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://vaxbook.test") as client:
+            yield Running(app, client, clock)

@@ -1,0 +1,113 @@
+"""The citizen's journey as small steps over HTTP, shared by the API and contract tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+import httpx
+
+from vaxbook.domain.booking import Clinic
+from vaxbook.domain.identity import make_resident_number
+from vaxbook.services.clinics import ClinicService, SlotPlan
+
+
+def person_number(birth: date, serial: int = 1) -> str:
+    return make_resident_number(birth, male=True, serial=serial)
+
+
+@dataclass
+class Person:
+    number: str
+    device: str
+    identity: str = ""
+    ticket: str = ""
+    admission: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Device-Id": self.device}
+
+    def bearer(self, token: str) -> dict[str, str]:
+        return {"X-Device-Id": self.device, "Authorization": f"Bearer {token}"}
+
+
+async def start(client: httpx.AsyncClient, person: Person, method: str = "kakao") -> httpx.Response:
+    return await client.post(
+        "/api/auth/start", headers=person.headers,
+        json={"name": "홍길동", "resident_number": person.number, "phone": "010-1234-5678",
+              "method": method},
+    )
+
+
+async def verify(client: httpx.AsyncClient, person: Person) -> httpx.Response:
+    """Both verification steps; on success the person carries their identity token."""
+    started = await start(client, person)
+    assert started.status_code == 200, started.text
+    body = started.json()
+    answer = await client.post(
+        "/api/auth/verify", headers=person.headers,
+        json={"request_token": body["request_token"], "code": body["dev_code"]},
+    )
+    if answer.status_code == 200:
+        person.identity = answer.json()["identity_token"]
+    return answer
+
+
+async def join(client: httpx.AsyncClient, person: Person) -> dict[str, Any]:
+    answer = await client.post("/api/line/join", headers=person.bearer(person.identity))
+    assert answer.status_code == 200, answer.text
+    person.ticket = answer.json()["ticket"]
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def status(client: httpx.AsyncClient, person: Person) -> dict[str, Any]:
+    answer = await client.get("/api/line/status", params={"ticket": person.ticket}, headers=person.headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    person.ticket = body["ticket"]
+    if body.get("admission_pass"):
+        person.admission = body["admission_pass"]
+    return body  # type: ignore[no-any-return]
+
+
+async def admitted(client: httpx.AsyncClient, person: Person) -> Person:
+    """Verify, join, and poll once: with the tests' high admission rate that admits."""
+    answer = await verify(client, person)
+    assert answer.status_code == 200, answer.text
+    await join(client, person)
+    body = await status(client, person)
+    assert body["state"] == "admitted", body
+    return person
+
+
+async def book(client: httpx.AsyncClient, person: Person, slot_id: int, key: str = "k-1") -> httpx.Response:
+    return await client.post(
+        "/api/bookings", json={"slot_id": slot_id},
+        headers={**person.bearer(person.admission), "Idempotency-Key": key},
+    )
+
+
+SECOND_DOSE_GAP = 42
+
+
+async def add_clinic_with_slot(
+    clinics: ClinicService,
+    clinic_id: str = "C1",
+    day: date = date(2021, 8, 20),
+    first_capacity: int = 100,
+    second_capacity: int | None = None,
+    start: time = time(9),
+    sido: str = "서울특별시",
+    sigungu: str = "종로구",
+) -> None:
+    """A clinic with one first-dose slot and its second-dose slot 42 days later."""
+    from datetime import timedelta  # noqa: PLC0415  # local to keep the module header short
+
+    await clinics.add_clinic(Clinic(clinic_id, f"{clinic_id} 의원", sido, sigungu, "주소 1"), f"key-{clinic_id}")
+    await clinics.add_slots([
+        SlotPlan(clinic_id, day, start, time(start.hour + 1), "pfizer", first_capacity, 0),
+        SlotPlan(clinic_id, day + timedelta(days=SECOND_DOSE_GAP), start, time(start.hour + 1), "pfizer", 0,
+                 first_capacity if second_capacity is None else second_capacity),
+    ])
