@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 import httpx
@@ -103,9 +103,8 @@ async def add_clinic_with_slot(
     sigungu: str = "종로구",
 ) -> None:
     """A clinic with one first-dose slot and its second-dose slot 42 days later."""
-    from datetime import timedelta  # noqa: PLC0415  # local to keep the module header short
-
-    await clinics.add_clinic(Clinic(clinic_id, f"{clinic_id} 의원", sido, sigungu, "주소 1"), f"key-{clinic_id}")
+    clinic = Clinic(clinic_id, f"{clinic_id} 의원", sido, sigungu, "주소 1")
+    await clinics.add_clinic(clinic, f"key-{clinic_id}")
     await clinics.add_slots([
         SlotPlan(clinic_id, day, start, time(start.hour + 1), "pfizer", first_capacity, 0),
         SlotPlan(clinic_id, day + timedelta(days=SECOND_DOSE_GAP), start, time(start.hour + 1), "pfizer", 0,

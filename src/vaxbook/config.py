@@ -15,11 +15,11 @@ METHODS = ("mobile", "kakao", "naver", "pass")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VAXBOOK_", extra="ignore")
 
-    database_url: str = Field(default="sqlite:///var/vaxbook.db", description="sqlite:///path or postgresql://...")
-    redis_url: str | None = Field(default=None, description="redis://...; without it the gate lives in the process")
+    database_url: str = Field(default="sqlite:///var/vaxbook.db", description="sqlite:///path, postgresql://")
+    redis_url: str | None = Field(default=None, description="redis://...; else the gate is in-process")
     redis_prefix: str = "vaxbook:"
     campaign_file: Path = DEFAULT_CAMPAIGN
-    secret: str | None = Field(default=None, description="signing and person-key secret; else kept in secret_file")
+    secret: str | None = Field(default=None, description="signing secret; else kept in secret_file")
     secret_file: Path = Path("var/secret")
     dev_mode: bool = Field(default=True, description="reveal simulated verification codes in responses")
 
@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     admission_rate: float = Field(default=50.0, gt=0, description="people admitted per second, per line")
     admission_cap: int | None = Field(default=None, ge=1, description="max people holding a live pass")
     admission_pass_seconds: int = 600
-    pre_queue_seconds: int = Field(default=600, ge=0, description="how long before opening people may line up")
+    pre_queue_seconds: int = Field(default=600, ge=0, description="how early the line forms"))
     counters_cache_seconds: float = Field(default=0.2, ge=0, description="how stale line counters may be")
 
     # verification
