@@ -45,7 +45,7 @@ def serve(
     campaign_file: CampaignFile = None,
 ) -> None:
     """Start the HTTP service (API, OpenAPI at /docs)."""
-    import uvicorn  # only this command needs the server
+    import uvicorn  # noqa: PLC0415  # only this command needs the server
 
     settings = _apply(database_url, redis_url, campaign_file)
     if workers > 1 and not settings.redis_url:
@@ -64,9 +64,9 @@ def demo(
     campaign_out: Path = typer.Option(Path("var/demo-campaign.toml"), help="where to write the campaign"),
 ) -> None:
     """Create a demo campaign whose current group window is open now, with clinics and slots."""
-    from vaxbook import demo as demo_data  # keeps start-up of other commands light
-    from vaxbook.bootstrap import build_ledger
-    from vaxbook.services.clinics import ClinicService
+    from vaxbook import demo as demo_data  # noqa: PLC0415  # keeps start-up of other commands light
+    from vaxbook.bootstrap import build_ledger  # noqa: PLC0415  # as above
+    from vaxbook.services.clinics import ClinicService  # noqa: PLC0415  # as above
 
     settings = _apply(database_url, None, None)
     campaign = demo_data.demo_campaign(datetime.now(UTC))
@@ -102,8 +102,8 @@ def demo(
 @campaign_app.command("check")
 def campaign_check(file: Path) -> None:
     """Validate a campaign file and print its schedule."""
-    from vaxbook.domain.campaign import CampaignError, load_campaign
-    from vaxbook.domain.rotation import all_windows
+    from vaxbook.domain.campaign import CampaignError, load_campaign  # noqa: PLC0415  # as above
+    from vaxbook.domain.rotation import all_windows  # noqa: PLC0415  # as above
 
     try:
         campaign = load_campaign(file)

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     admission_rate: float = Field(default=50.0, gt=0, description="people admitted per second, per line")
     admission_cap: int | None = Field(default=None, ge=1, description="max people holding a live pass")
     admission_pass_seconds: int = 600
-    pre_queue_seconds: int = Field(default=600, ge=0, description="how early the line forms"))
+    pre_queue_seconds: int = Field(default=600, ge=0, description="how early the line forms")
     counters_cache_seconds: float = Field(default=0.2, ge=0, description="how stale line counters may be")
 
     # verification

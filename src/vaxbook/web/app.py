@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         for name, part in (("ledger", built.ledger), ("gate", built.gate)):
             try:
                 await part.ping()
-            except Exception:  # any failure means not ready; the reason is logged by the part
+            except Exception:  # noqa: BLE001  # any failure means not ready; the reason is logged by the part
                 down.append(name)
         if down:
             return JSONResponse({"status": "unavailable", "down": down}, status_code=503)
