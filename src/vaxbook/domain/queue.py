@@ -52,18 +52,19 @@ def advance_admitted(
     """The new admitted counter after `elapsed_seconds`, and the tokens left in the bucket.
 
     Admission is a token bucket refilled by elapsed time, so whichever worker asks first
-    advances it and no leader process is needed. The bucket holds at most one second of
-    admissions (`tokens=None` means a new, full bucket), so an idle line cannot bank a
-    burst. The cap stops admission while `active` people hold a live admission pass;
-    nothing is ever admitted past `issued`.
+    advances it and no leader process is needed; a line polled rarely still admits
+    rate x elapsed people. What is left over is kept up to one second of admissions
+    (`tokens=None` means a new, full bucket), so an idle line cannot bank a burst. The
+    cap stops admission while `active` people hold a live admission pass; nothing is
+    ever admitted past `issued`.
     """
     burst = max(rate, 1.0)
-    available = burst if tokens is None else min(tokens + max(elapsed_seconds, 0.0) * rate, burst)
+    available = (burst if tokens is None else tokens) + max(elapsed_seconds, 0.0) * rate
     step = min(int(available), counters.issued - counters.admitted)
     if cap is not None:
         step = min(step, cap - active)
     step = max(step, 0)
-    return counters.admitted + step, available - step
+    return counters.admitted + step, min(available - step, burst)
 
 
 def shuffle_pre_queue(members: Sequence[str], rng: random.Random) -> list[str]:

@@ -1,0 +1,104 @@
+"""The waiting room over HTTP: one place per person, windows, the pre-queue, sold out."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.conftest import GROUP_3_OPENS, Running
+from tests.journey import Person, add_clinic_with_slot, book, join, person_number, status, verify
+
+BORN_GROUP_3 = date(1990, 5, 13)
+
+
+async def verified(running: Running, day: int = 13, serial: int = 1, device: str = "") -> Person:
+    person = Person(person_number(date(1990, 5, day), serial), device or f"dev-{day}-{serial}")
+    answer = await verify(running.client, person)
+    assert answer.status_code == 200, answer.text
+    return person
+
+
+async def test_joining_again_returns_the_same_place(running: Running) -> None:
+    """One place per person: a second join from the bound device gives the same number."""
+    await add_clinic_with_slot(running.container.clinics)
+    others = [await verified(running, serial=i) for i in range(1, 4)]
+    for other in others:
+        await join(running.client, other)
+    person = await verified(running, serial=9)
+    first = await join(running.client, person)
+    again = await join(running.client, person)
+    assert first["number"] == again["number"] == 4
+
+
+async def test_people_outside_their_window_cannot_join(running: Running) -> None:
+    """Group 4 on group 3's day is told when its window opens; nobody outside the cohort joins."""
+    await add_clinic_with_slot(running.container.clinics)
+    group_4 = await verified(running, day=14)
+    refused = await running.client.post("/api/line/join", headers=group_4.bearer(group_4.identity))
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "window_not_open"
+    assert refused.json()["opens_at"] == "2021-08-14T20:00:00+09:00"
+    eligibility = (await running.client.get("/api/eligibility", headers=group_4.bearer(group_4.identity))).json()
+    assert eligibility["status"] == "not_yet" and not eligibility["may_join_line"]
+
+    too_old = Person(person_number(date(1971, 3, 13)), "old")
+    assert (await verify(running.client, too_old)).status_code == 200
+    outside = await running.client.post("/api/line/join", headers=too_old.bearer(too_old.identity))
+    assert outside.status_code == 403 and outside.json()["code"] == "outside_cohort"
+
+
+async def test_waiting_shows_position_wait_and_poll_hint(running: Running) -> None:
+    """With admission at 1 person/s, the 31st in line sees 30 ahead, about 30 s, poll in 6 s."""
+    await add_clinic_with_slot(running.container.clinics, first_capacity=1000)
+    running.container.waiting_room._settings = type(running.container.waiting_room._settings)(
+        admission_rate=1.0, admission_cap=None, pass_seconds=600, counters_cache_seconds=0,
+        stock_cache_seconds=0,
+    )
+    people = [await verified(running, serial=i) for i in range(1, 32)]
+    for person in people:
+        await join(running.client, person)
+    view = await status(running.client, people[30])
+    assert view["state"] == "waiting"
+    assert view["ahead"] == 29  # the full bucket admitted the first one at once
+    assert view["estimated_wait_seconds"] == 29.0 and view["poll_after_seconds"] == 5.8
+    answer = await running.client.get("/api/line/status", params={"ticket": people[30].ticket},
+                                      headers=people[30].headers)
+    assert answer.headers["Cache-Control"] == "private, max-age=5"
+    running.clock.advance(seconds=30)
+    assert (await status(running.client, people[30]))["state"] == "admitted"
+
+
+async def test_pre_queue_is_shuffled_at_opening(running: Running) -> None:
+    """People joining in the 10 minutes before opening get no number until 20:00, then 1..n."""
+    await add_clinic_with_slot(running.container.clinics)
+    running.clock.set(GROUP_3_OPENS - timedelta(minutes=5))
+    early = [await verified(running, serial=i) for i in range(1, 9)]
+    for person in early:
+        view = await join(running.client, person)
+        assert view["state"] == "pre_queue" and view["number"] is None
+        assert view["opens_at"] == "2021-08-13T20:00:00+09:00"
+    running.clock.set(GROUP_3_OPENS - timedelta(minutes=11))
+    too_early = await verified(running, serial=20)
+    refused = await running.client.post("/api/line/join", headers=too_early.bearer(too_early.identity))
+    assert refused.json()["code"] == "window_not_open"
+
+    running.clock.set(GROUP_3_OPENS + timedelta(seconds=1))
+    late = await verified(running, serial=30)
+    assert (await join(running.client, late))["number"] == 9  # after every early arrival
+    numbers = [(await status(running.client, p))["number"] for p in early]
+    assert sorted(numbers) == list(range(1, 9))
+
+
+async def test_people_in_line_are_told_when_stock_runs_out(running: Running) -> None:
+    """When group 3's share is gone, waiting people see sold_out and new arrivals are refused."""
+    await add_clinic_with_slot(running.container.clinics, first_capacity=10)  # group 3 share: 1
+    buyer = await verified(running, serial=1)
+    waiting = await verified(running, serial=2)
+    await join(running.client, buyer)
+    await join(running.client, waiting)
+    await status(running.client, buyer)
+    slots = (await running.client.get("/api/clinics/C1/slots", headers=buyer.bearer(buyer.admission))).json()
+    assert (await book(running.client, buyer, slots["slots"][0]["id"])).status_code == 201
+    assert (await status(running.client, waiting))["state"] == "sold_out"
+    latecomer = await verified(running, serial=3)
+    refused = await running.client.post("/api/line/join", headers=latecomer.bearer(latecomer.identity))
+    assert refused.status_code == 410 and refused.json()["code"] == "sold_out"

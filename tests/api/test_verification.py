@@ -1,0 +1,95 @@
+"""Identity first: two-step verification, one per 10 minutes, one device, congestion per method."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.conftest import Running
+from tests.journey import Person, person_number, start, verify
+
+BORN_GROUP_3 = date(1990, 5, 13)
+
+
+async def test_code_gives_an_identity_token_bound_to_the_device(running: Running) -> None:
+    """The right code returns a token; it works from the same device and not from another."""
+    person = Person(person_number(BORN_GROUP_3), "phone-1")
+    answer = await verify(running.client, person)
+    assert answer.status_code == 200 and answer.json()["group"] == 3
+    assert (await running.client.get("/api/eligibility", headers=person.bearer(person.identity))).status_code == 200
+    stolen = await running.client.get(
+        "/api/eligibility", headers={"Authorization": f"Bearer {person.identity}", "X-Device-Id": "laptop"}
+    )
+    assert stolen.status_code == 403 and stolen.json()["code"] == "device_mismatch"
+
+
+async def test_wrong_code_is_refused(running: Running) -> None:
+    """A wrong code is a 401 naming the code field, and uses up no verification."""
+    person = Person(person_number(BORN_GROUP_3), "phone-1")
+    body = (await start(running.client, person)).json()
+    wrong = "000000" if body["dev_code"] != "000000" else "111111"
+    answer = await running.client.post("/api/auth/verify", headers=person.headers,
+                                       json={"request_token": body["request_token"], "code": wrong})
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "verification_code_wrong" and answer.json()["field"] == "code"
+    assert (await verify(running.client, person)).status_code == 200
+
+
+async def test_second_verification_within_ten_minutes_is_refused(running: Running) -> None:
+    """The same person verifying again within 10 minutes gets 429 with Retry-After; later it works."""
+    person = Person(person_number(BORN_GROUP_3), "phone-1")
+    assert (await verify(running.client, person)).status_code == 200
+    running.clock.advance(minutes=9, seconds=59)
+    again = await verify(running.client, person)
+    assert again.status_code == 429
+    assert again.json()["code"] == "verification_too_frequent"
+    assert 1 <= int(again.headers["Retry-After"]) <= 2
+    running.clock.advance(seconds=2)
+    assert (await verify(running.client, person)).status_code == 200
+
+
+async def test_second_device_refused_until_ten_minutes_pass(running: Running) -> None:
+    """Another device gets 409 with the time it may try; after 10 minutes it takes over."""
+    first = Person(person_number(BORN_GROUP_3), "phone-1")
+    assert (await verify(running.client, first)).status_code == 200
+    running.clock.advance(minutes=3)
+    second = Person(first.number, "tablet-2")
+    refused = await verify(running.client, second)
+    assert refused.status_code == 409
+    problem = refused.json()
+    assert problem["code"] == "device_bound_elsewhere"
+    assert problem["available_at"].startswith("2021-08-13T11:15:00")
+    assert int(refused.headers["Retry-After"]) == 421
+    running.clock.advance(minutes=7, seconds=1)
+    assert (await verify(running.client, second)).status_code == 200
+    # the first device has lost the right to book: its token is bound to it, not to the person
+    assert (await verify(running.client, first)).status_code == 409
+
+
+async def test_bad_input_names_the_field(running: Running) -> None:
+    """Invalid number, phone, method, name or missing device each get a clear problem."""
+    client = running.client
+    base = {"name": "홍길동", "resident_number": person_number(BORN_GROUP_3), "phone": "010-1234-5678",
+            "method": "kakao"}
+    cases = [
+        ({**base, "resident_number": "900513-1000001"}, "invalid_resident_number", "resident_number"),
+        ({**base, "phone": "02-123-4567"}, "invalid_input", "phone"),
+        ({**base, "method": "fax"}, "unknown_method", "method"),
+        ({**base, "name": ""}, "invalid_input", "name"),
+    ]
+    for body, code, field in cases:
+        answer = await client.post("/api/auth/start", json=body, headers={"X-Device-Id": "d"})
+        assert answer.headers["content-type"] == "application/problem+json"
+        problem = answer.json()
+        assert (problem["code"], problem["field"]) == (code, field), problem
+        assert problem["message_ko"] and problem["message_en"]
+    no_device = await client.post("/api/auth/start", json=base)
+    assert no_device.status_code == 400 and no_device.json()["code"] == "missing_device"
+
+
+async def test_methods_show_congestion(running: Running) -> None:
+    """Every method reports in-flight requests, capacity, latency, a level and an estimated wait."""
+    methods = (await running.client.get("/api/auth/methods")).json()["methods"]
+    assert [m["method"] for m in methods] == ["mobile", "kakao", "naver", "pass"]
+    for method in methods:
+        assert method["level"] == "smooth" and method["in_flight"] == 0 and method["capacity"] > 0
+        assert {"recent_latency_seconds", "estimated_wait_seconds"} <= method.keys()
