@@ -93,16 +93,23 @@ def load_regions() -> list[dict[str, object]]:
 
 
 def demo_clinics(count: int, rng: random.Random) -> list[Clinic]:
-    """`count` clinics, provinces weighted by population, districts evenly within them."""
+    """`count` clinics: one in every district first (provinces first of all), the rest by population."""
     provinces = load_regions()
+    places: list[tuple[dict[str, object], dict[str, str]]] = [
+        (p, d) for p in provinces for d in p["districts"]  # type: ignore[attr-defined]  # JSON shape
+    ]
+    first_of_each_province = [next(pl for pl in places if pl[0] is p) for p in provinces]
+    rest = [pl for pl in places if pl not in first_of_each_province]
+    rng.shuffle(rest)
     weights = [int(str(p["population_weight"])) for p in provinces]
-    clinics = []
-    for number in range(1, count + 1):
+    chosen = (first_of_each_province + rest)[:count]
+    while len(chosen) < count:
         province = rng.choices(provinces, weights=weights)[0]
-        districts: list[dict[str, str]] = province["districts"]  # type: ignore[assignment]
-        district = rng.choice(districts)
-        name = f"{district['ko'][:-1] if len(district['ko']) > 2 else district['ko']} " \
-               f"{rng.choice(_NAMES)}{rng.choice(_KINDS)}"
+        chosen.append((province, rng.choice(province["districts"])))  # type: ignore[arg-type]  # JSON shape
+    clinics = []
+    for number, (province, district) in enumerate(chosen, start=1):
+        stem = district["ko"][:-1] if len(district["ko"]) > 2 else district["ko"]
+        name = f"{stem} {rng.choice(_NAMES)}{rng.choice(_KINDS)}"
         address = f"{province['ko']} {district['ko']} {rng.choice(_STREETS)} {rng.randint(1, 300)}"
         clinics.append(Clinic(f"C{number:05d}", name, str(province["ko"]), district["ko"], address))
     return clinics

@@ -19,8 +19,11 @@ async def test_verify_wait_browse_book_and_view(running: Running) -> None:
     assert provinces == [{"name": "서울특별시", "free": 10}]  # group 3's share of 100
     districts = (await client.get("/api/regions/서울특별시/districts", headers=pass_headers)).json()
     assert districts["districts"] == [{"name": "종로구", "free": 10}]
-    clinics = (await client.get("/api/clinics", params={"sido": "서울특별시", "sigungu": "종로구"},
-                                headers=pass_headers)).json()["clinics"]
+    clinics = (
+        await client.get(
+            "/api/clinics", params={"sido": "서울특별시", "sigungu": "종로구"}, headers=pass_headers
+        )
+    ).json()["clinics"]
     assert [c["id"] for c in clinics] == ["C1"]
     slots = (await client.get("/api/clinics/C1/slots", headers=pass_headers)).json()["slots"]
     assert [(s["date"], s["free"]) for s in slots] == [("2021-08-20", 10)]

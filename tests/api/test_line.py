@@ -37,7 +37,9 @@ async def test_people_outside_their_window_cannot_join(running: Running) -> None
     assert refused.status_code == 403
     assert refused.json()["code"] == "window_not_open"
     assert refused.json()["opens_at"] == "2021-08-14T20:00:00+09:00"
-    eligibility = (await running.client.get("/api/eligibility", headers=group_4.bearer(group_4.identity))).json()
+    eligibility = (
+        await running.client.get("/api/eligibility", headers=group_4.bearer(group_4.identity))
+    ).json()
     assert eligibility["status"] == "not_yet" and not eligibility["may_join_line"]
 
     too_old = Person(person_number(date(1971, 3, 13)), "old")
@@ -50,7 +52,10 @@ async def test_waiting_shows_position_wait_and_poll_hint(running: Running) -> No
     """With admission at 1 person/s, the 31st in line sees 30 ahead, about 30 s, poll in 6 s."""
     await add_clinic_with_slot(running.container.clinics, first_capacity=1000)
     running.container.waiting_room._settings = type(running.container.waiting_room._settings)(
-        admission_rate=1.0, admission_cap=None, pass_seconds=600, counters_cache_seconds=0,
+        admission_rate=1.0,
+        admission_cap=None,
+        pass_seconds=600,
+        counters_cache_seconds=0,
         stock_cache_seconds=0,
     )
     people = [await verified(running, serial=i) for i in range(1, 32)]
@@ -60,8 +65,9 @@ async def test_waiting_shows_position_wait_and_poll_hint(running: Running) -> No
     assert view["state"] == "waiting"
     assert view["ahead"] == 29  # the full bucket admitted the first one at once
     assert view["estimated_wait_seconds"] == 29.0 and view["poll_after_seconds"] == 5.8
-    answer = await running.client.get("/api/line/status", params={"ticket": people[30].ticket},
-                                      headers=people[30].headers)
+    answer = await running.client.get(
+        "/api/line/status", params={"ticket": people[30].ticket}, headers=people[30].headers
+    )
     assert answer.headers["Cache-Control"] == "private, max-age=5"
     running.clock.advance(seconds=30)
     assert (await status(running.client, people[30]))["state"] == "admitted"

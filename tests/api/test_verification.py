@@ -15,7 +15,9 @@ async def test_code_gives_an_identity_token_bound_to_the_device(running: Running
     person = Person(person_number(BORN_GROUP_3), "phone-1")
     answer = await verify(running.client, person)
     assert answer.status_code == 200 and answer.json()["group"] == 3
-    assert (await running.client.get("/api/eligibility", headers=person.bearer(person.identity))).status_code == 200
+    assert (
+        await running.client.get("/api/eligibility", headers=person.bearer(person.identity))
+    ).status_code == 200
     stolen = await running.client.get(
         "/api/eligibility", headers={"Authorization": f"Bearer {person.identity}", "X-Device-Id": "laptop"}
     )
@@ -27,8 +29,11 @@ async def test_wrong_code_is_refused(running: Running) -> None:
     person = Person(person_number(BORN_GROUP_3), "phone-1")
     body = (await start(running.client, person)).json()
     wrong = "000000" if body["dev_code"] != "000000" else "111111"
-    answer = await running.client.post("/api/auth/verify", headers=person.headers,
-                                       json={"request_token": body["request_token"], "code": wrong})
+    answer = await running.client.post(
+        "/api/auth/verify",
+        headers=person.headers,
+        json={"request_token": body["request_token"], "code": wrong},
+    )
     assert answer.status_code == 401
     assert answer.json()["code"] == "verification_code_wrong" and answer.json()["field"] == "code"
     assert (await verify(running.client, person)).status_code == 200
@@ -68,8 +73,12 @@ async def test_second_device_refused_until_ten_minutes_pass(running: Running) ->
 async def test_bad_input_names_the_field(running: Running) -> None:
     """Invalid number, phone, method, name or missing device each get a clear problem."""
     client = running.client
-    base = {"name": "홍길동", "resident_number": person_number(BORN_GROUP_3), "phone": "010-1234-5678",
-            "method": "kakao"}
+    base = {
+        "name": "홍길동",
+        "resident_number": person_number(BORN_GROUP_3),
+        "phone": "010-1234-5678",
+        "method": "kakao",
+    }
     cases = [
         ({**base, "resident_number": "900513-1000001"}, "invalid_resident_number", "resident_number"),
         ({**base, "phone": "02-123-4567"}, "invalid_input", "phone"),

@@ -15,10 +15,14 @@ def test_2021_campaign_loads_as_briefed() -> None:
     """The shipped file is the August 2021 campaign: cohort, vaccines, rotation, additional period."""
     campaign = load_campaign(CAMPAIGN_2021)
     assert str(campaign.timezone) == "Asia/Seoul"
-    assert (campaign.cohorts[0].born_from, campaign.cohorts[0].born_to) == (date(1972, 1, 1),
-                                                                             date(2003, 12, 31))
+    assert (campaign.cohorts[0].born_from, campaign.cohorts[0].born_to) == (
+        date(1972, 1, 1),
+        date(2003, 12, 31),
+    )
     assert {(v.id, v.doses, v.interval_days) for v in campaign.vaccines} == {
-        ("pfizer", 2, 42), ("moderna", 2, 42)}
+        ("pfizer", 2, 42),
+        ("moderna", 2, 42),
+    }
     assert campaign.rotation.first_day == date(2021, 8, 9)
     assert (campaign.rotation.opens, campaign.rotation.closes) == (time(20), time(18))
     assert campaign.additional_starts.isoformat() == "2021-08-19T20:00:00+09:00"

@@ -32,10 +32,18 @@ def test_parses_with_and_without_dash() -> None:
 
 @pytest.mark.parametrize(
     ("seventh", "year", "male", "foreign"),
-    [("1", 1990, True, False), ("2", 1990, False, False), ("3", 2002, True, False),
-     ("4", 2002, False, False), ("5", 1990, True, True), ("6", 1990, False, True),
-     ("7", 2002, True, True), ("8", 2002, False, True), ("9", 1890, True, False),
-     ("0", 1890, False, False)],
+    [
+        ("1", 1990, True, False),
+        ("2", 1990, False, False),
+        ("3", 2002, True, False),
+        ("4", 2002, False, False),
+        ("5", 1990, True, True),
+        ("6", 1990, False, True),
+        ("7", 2002, True, True),
+        ("8", 2002, False, True),
+        ("9", 1890, True, False),
+        ("0", 1890, False, False),
+    ],
 )
 def test_seventh_digit_gives_century_sex_and_citizenship(
     seventh: str, year: int, male: bool, foreign: bool
@@ -64,16 +72,19 @@ def test_numbers_issued_after_october_2020_need_no_check_digit() -> None:
         assert parse_resident_number(body[:12] + last).birth_date == date(2020, 11, 5)
 
 
-@pytest.mark.parametrize("text", ["", "12345", "900101-123456", "9001011234567x", "901301-1234567",
-                                  "900230-1234567", "abcdef-ghijklm"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "12345", "900101-123456", "9001011234567x", "901301-1234567", "900230-1234567", "abcdef-ghijklm"],
+)
 def test_malformed_numbers_are_refused(text: str) -> None:
     """Wrong length, letters and impossible dates are refused."""
     with pytest.raises(VaxbookError):
         parse_resident_number(text)
 
 
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 9, 30)), st.booleans(),
-       st.integers(0, 99999))
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 9, 30)), st.booleans(), st.integers(0, 99999)
+)
 def test_every_made_number_parses_back(birth: date, male: bool, serial: int) -> None:
     """Any number we make for a birth date parses back to that date and its group."""
     parsed = parse_resident_number(make_resident_number(birth, male=male, serial=serial))

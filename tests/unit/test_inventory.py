@@ -64,7 +64,11 @@ def test_second_dose_is_interval_days_later() -> None:
 
 def test_second_dose_prefers_the_same_time_then_the_nearest() -> None:
     """Same time first; otherwise the slot nearest in time of day."""
-    candidates = [SecondDoseCandidate(1, time(9)), SecondDoseCandidate(2, time(14)),
-                  SecondDoseCandidate(3, time(11)), SecondDoseCandidate(4, time(16))]
+    candidates = [
+        SecondDoseCandidate(1, time(9)),
+        SecondDoseCandidate(2, time(14)),
+        SecondDoseCandidate(3, time(11)),
+        SecondDoseCandidate(4, time(16)),
+    ]
     assert rank_second_dose_slots(candidates, time(14)) == [2, 4, 3, 1]
     assert rank_second_dose_slots(candidates[:1] + candidates[2:3], time(14)) == [3, 1]

@@ -36,35 +36,41 @@ def test_wait_and_poll_hint_grow_with_distance() -> None:
 
 def test_bucket_admits_at_the_rate() -> None:
     """At 10/s, half a second admits 5; 2.5 s later, 25 more, however rarely anyone asked."""
-    admitted, tokens = advance_admitted(LineCounters(1000, 0), elapsed_seconds=0.5, rate=10.0,
-                                        tokens=0.0, active=0, cap=None)
+    admitted, tokens = advance_admitted(
+        LineCounters(1000, 0), elapsed_seconds=0.5, rate=10.0, tokens=0.0, active=0, cap=None
+    )
     assert (admitted, tokens) == (5, 0.0)
-    admitted, tokens = advance_admitted(LineCounters(1000, 5), elapsed_seconds=2.5, rate=10.0,
-                                        tokens=0.0, active=0, cap=None)
+    admitted, tokens = advance_admitted(
+        LineCounters(1000, 5), elapsed_seconds=2.5, rate=10.0, tokens=0.0, active=0, cap=None
+    )
     assert (admitted, tokens) == (30, 0.0)
 
 
 def test_new_line_starts_with_a_full_bucket() -> None:
     """The first people to arrive are admitted at once, up to one second's worth."""
-    admitted, _ = advance_admitted(LineCounters(3, 0), elapsed_seconds=0.0, rate=50.0,
-                                   tokens=None, active=0, cap=None)
+    admitted, _ = advance_admitted(
+        LineCounters(3, 0), elapsed_seconds=0.0, rate=50.0, tokens=None, active=0, cap=None
+    )
     assert admitted == 3
 
 
 def test_never_admits_past_issued_and_idle_lines_bank_at_most_a_second() -> None:
     """An empty line does not save up a burst beyond one second of admissions."""
-    admitted, tokens = advance_admitted(LineCounters(2, 0), elapsed_seconds=3600, rate=10.0,
-                                        tokens=0.0, active=0, cap=None)
+    admitted, tokens = advance_admitted(
+        LineCounters(2, 0), elapsed_seconds=3600, rate=10.0, tokens=0.0, active=0, cap=None
+    )
     assert admitted == 2 and tokens == 10.0
 
 
 def test_cap_holds_admission_while_passes_are_live() -> None:
     """With 20 people holding passes and a cap of 25, at most 5 more are admitted."""
-    admitted, _ = advance_admitted(LineCounters(1000, 100), elapsed_seconds=10, rate=100.0,
-                                   tokens=0.0, active=20, cap=25)
+    admitted, _ = advance_admitted(
+        LineCounters(1000, 100), elapsed_seconds=10, rate=100.0, tokens=0.0, active=20, cap=25
+    )
     assert admitted == 105
-    admitted, _ = advance_admitted(LineCounters(1000, 100), elapsed_seconds=10, rate=100.0,
-                                   tokens=0.0, active=30, cap=25)
+    admitted, _ = advance_admitted(
+        LineCounters(1000, 100), elapsed_seconds=10, rate=100.0, tokens=0.0, active=30, cap=25
+    )
     assert admitted == 100
 
 

@@ -41,8 +41,12 @@ def test_window_opens_at_20_and_closes_at_18_next_day(campaign: Campaign) -> Non
 
 @pytest.mark.parametrize(
     ("moment", "status"),
-    [(at(13, 19, 59, 59), Status.NOT_YET), (at(13, 20), Status.OPEN),
-     (at(14, 17, 59, 59), Status.OPEN), (at(14, 18), Status.NOT_YET)],
+    [
+        (at(13, 19, 59, 59), Status.NOT_YET),
+        (at(13, 20), Status.OPEN),
+        (at(14, 17, 59, 59), Status.OPEN),
+        (at(14, 18), Status.NOT_YET),
+    ],
 )
 def test_window_edges(campaign: Campaign, moment: datetime, status: Status) -> None:
     """19:59:59 refused, 20:00:00 allowed, next day 17:59:59 allowed, 18:00:00 refused."""
@@ -62,10 +66,14 @@ def test_additional_period_is_open_to_every_group(campaign: Campaign) -> None:
     """From 19 Aug 20:00 to 18 Sep 18:00 anyone in the cohort may book."""
     for birth in (date(1972, 1, 1), date(2003, 12, 31), date(1990, 5, 13)):
         assert decide_eligibility(campaign, birth, at(19, 20), has_booking=False).status is Status.OPEN
-    assert decide_eligibility(campaign, BORN_GROUP_3, at(18, 17, 59, 59, month=9),
-                              has_booking=False).status is Status.OPEN
-    assert decide_eligibility(campaign, BORN_GROUP_3, at(18, 18, month=9),
-                              has_booking=False).status is Status.CLOSED
+    assert (
+        decide_eligibility(campaign, BORN_GROUP_3, at(18, 17, 59, 59, month=9), has_booking=False).status
+        is Status.OPEN
+    )
+    assert (
+        decide_eligibility(campaign, BORN_GROUP_3, at(18, 18, month=9), has_booking=False).status
+        is Status.CLOSED
+    )
 
 
 def test_outside_cohort_is_told_why(campaign: Campaign) -> None:

@@ -1,0 +1,57 @@
+"""Errors are problem+json with a stable code, Korean and English, and never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.conftest import Running
+from vaxbook.domain.errors import CATALOGUE
+
+
+async def test_unknown_route_and_method(running: Running) -> None:
+    """An unknown address and a wrong method are problems too."""
+    missing = await running.client.get("/api/nothing-here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["code"] == "not_found"
+    wrong = await running.client.delete("/api/auth/methods")
+    assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+
+
+async def test_malformed_body_names_the_field(running: Running) -> None:
+    """A body that is not JSON, or lacks a field, is invalid_input naming the field."""
+    answer = await running.client.post(
+        "/api/auth/start",
+        content=b"{not json",
+        headers={"X-Device-Id": "d", "content-type": "application/json"},
+    )
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_input"
+    missing = await running.client.post(
+        "/api/auth/start", json={"name": "홍길동"}, headers={"X-Device-Id": "d"}
+    )
+    problem = missing.json()
+    assert problem["field"] == "resident_number"
+    assert problem["message_ko"] and problem["message_en"] and problem["status"] == 422
+
+
+async def test_unexpected_failure_hides_the_trace(running: Running, caplog: pytest.LogCaptureFixture) -> None:
+    """An unexpected exception gives a 500 problem with no trace; the trace goes to the log."""
+
+    async def broken() -> None:
+        raise RuntimeError("secret internals /srv/vaxbook/ledger.py line 42")
+
+    running.app.add_api_route("/api/broken", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = await running.client.get("/api/broken")
+    assert answer.status_code == 500
+    assert answer.json()["code"] == "internal_error"
+    assert "secret internals" not in answer.text and "Traceback" not in answer.text
+    assert "secret internals" in caplog.text
+
+
+def test_every_code_has_both_languages() -> None:
+    """Each problem code has a Korean and an English message and an HTTP status."""
+    for code, kind in CATALOGUE.items():
+        assert kind.ko and kind.en and 400 <= kind.status < 600, code
