@@ -108,3 +108,22 @@ async def test_people_in_line_are_told_when_stock_runs_out(running: Running) -> 
     latecomer = await verified(running, serial=3)
     refused = await running.client.post("/api/line/join", headers=latecomer.bearer(latecomer.identity))
     assert refused.status_code == 410 and refused.json()["code"] == "sold_out"
+
+
+async def test_cap_holds_the_line_until_someone_finishes(running: Running) -> None:
+    """With a cap of 1 person booking at once, the second waits until the first has booked."""
+    await add_clinic_with_slot(running.container.clinics)
+    running.container.waiting_room._settings = type(running.container.waiting_room._settings)(
+        admission_rate=100.0, admission_cap=1, pass_seconds=600, counters_cache_seconds=0,
+        stock_cache_seconds=0,
+    )
+    first, second = await verified(running, serial=1), await verified(running, serial=2)
+    await join(running.client, first)
+    await join(running.client, second)
+    assert (await status(running.client, first))["state"] == "admitted"
+    running.clock.advance(seconds=5)
+    assert (await status(running.client, second))["state"] == "waiting"
+    slots = (await running.client.get("/api/clinics/C1/slots", headers=first.bearer(first.admission))).json()
+    assert (await book(running.client, first, slots["slots"][0]["id"])).status_code == 201
+    running.clock.advance(seconds=1)
+    assert (await status(running.client, second))["state"] == "admitted"

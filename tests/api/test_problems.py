@@ -55,3 +55,10 @@ def test_every_code_has_both_languages() -> None:
     """Each problem code has a Korean and an English message and an HTTP status."""
     for code, kind in CATALOGUE.items():
         assert kind.ko and kind.en and 400 <= kind.status < 600, code
+
+
+async def test_openapi_is_served(running: Running) -> None:
+    """The OpenAPI description and its browsable page are served at /openapi.json and /docs."""
+    spec = (await running.client.get("/openapi.json")).json()
+    assert "/api/bookings" in spec["paths"] and "/api/line/status" in spec["paths"]
+    assert (await running.client.get("/docs")).status_code == 200
