@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
 import httpx
 
+from vaxbook.bootstrap import Container
+from vaxbook.config import Settings
 from vaxbook.domain.booking import Clinic
 from vaxbook.domain.identity import make_resident_number
+from vaxbook.ports import Clock
 from vaxbook.services.clinics import ClinicService, SlotPlan
+from vaxbook.web.app import create_app
+
+
+@asynccontextmanager
+async def app_with(
+    settings: Settings, clock: Clock, **changes: Any
+) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
+    """A separately started app with some settings changed, and a client talking to it."""
+    app = create_app(settings.model_copy(update=changes), clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://vaxbook.test") as client:
+            yield app.state.container, client
 
 
 def person_number(birth: date, serial: int = 1) -> str:
@@ -35,9 +53,9 @@ class Person:
 
 async def start(client: httpx.AsyncClient, person: Person, method: str = "kakao") -> httpx.Response:
     return await client.post(
-        "/api/auth/start", headers=person.headers,
-        json={"name": "홍길동", "resident_number": person.number, "phone": "010-1234-5678",
-              "method": method},
+        "/api/auth/start",
+        headers=person.headers,
+        json={"name": "홍길동", "resident_number": person.number, "phone": "010-1234-5678", "method": method},
     )
 
 
@@ -47,7 +65,8 @@ async def verify(client: httpx.AsyncClient, person: Person) -> httpx.Response:
     assert started.status_code == 200, started.text
     body = started.json()
     answer = await client.post(
-        "/api/auth/verify", headers=person.headers,
+        "/api/auth/verify",
+        headers=person.headers,
         json={"request_token": body["request_token"], "code": body["dev_code"]},
     )
     if answer.status_code == 200:
@@ -84,7 +103,8 @@ async def admitted(client: httpx.AsyncClient, person: Person) -> Person:
 
 async def book(client: httpx.AsyncClient, person: Person, slot_id: int, key: str = "k-1") -> httpx.Response:
     return await client.post(
-        "/api/bookings", json={"slot_id": slot_id},
+        "/api/bookings",
+        json={"slot_id": slot_id},
         headers={**person.bearer(person.admission), "Idempotency-Key": key},
     )
 
@@ -105,8 +125,17 @@ async def add_clinic_with_slot(
     """A clinic with one first-dose slot and its second-dose slot 42 days later."""
     clinic = Clinic(clinic_id, f"{clinic_id} 의원", sido, sigungu, "주소 1")
     await clinics.add_clinic(clinic, f"key-{clinic_id}")
-    await clinics.add_slots([
-        SlotPlan(clinic_id, day, start, time(start.hour + 1), "pfizer", first_capacity, 0),
-        SlotPlan(clinic_id, day + timedelta(days=SECOND_DOSE_GAP), start, time(start.hour + 1), "pfizer", 0,
-                 first_capacity if second_capacity is None else second_capacity),
-    ])
+    await clinics.add_slots(
+        [
+            SlotPlan(clinic_id, day, start, time(start.hour + 1), "pfizer", first_capacity, 0),
+            SlotPlan(
+                clinic_id,
+                day + timedelta(days=SECOND_DOSE_GAP),
+                start,
+                time(start.hour + 1),
+                "pfizer",
+                0,
+                first_capacity if second_capacity is None else second_capacity,
+            ),
+        ]
+    )

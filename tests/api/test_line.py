@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.conftest import GROUP_3_OPENS, Running
-from tests.journey import Person, add_clinic_with_slot, book, join, person_number, status, verify
+import httpx
+
+from tests.conftest import GROUP_3_OPENS, ManualClock, Running
+from tests.journey import Person, add_clinic_with_slot, app_with, book, join, person_number, status, verify
+from vaxbook.config import Settings
 
 BORN_GROUP_3 = date(1990, 5, 13)
 
 
-async def verified(running: Running, day: int = 13, serial: int = 1, device: str = "") -> Person:
-    person = Person(person_number(date(1990, 5, day), serial), device or f"dev-{day}-{serial}")
-    answer = await verify(running.client, person)
+async def verified(running: Running | httpx.AsyncClient, day: int = 13, serial: int = 1) -> Person:
+    client = running.client if isinstance(running, Running) else running
+    person = Person(person_number(date(1990, 5, day), serial), f"dev-{day}-{serial}")
+    answer = await verify(client, person)
     assert answer.status_code == 200, answer.text
     return person
 
@@ -48,29 +52,23 @@ async def test_people_outside_their_window_cannot_join(running: Running) -> None
     assert outside.status_code == 403 and outside.json()["code"] == "outside_cohort"
 
 
-async def test_waiting_shows_position_wait_and_poll_hint(running: Running) -> None:
-    """With admission at 1 person/s, the 31st in line sees 30 ahead, about 30 s, poll in 6 s."""
-    await add_clinic_with_slot(running.container.clinics, first_capacity=1000)
-    running.container.waiting_room._settings = type(running.container.waiting_room._settings)(
-        admission_rate=1.0,
-        admission_cap=None,
-        pass_seconds=600,
-        counters_cache_seconds=0,
-        stock_cache_seconds=0,
-    )
-    people = [await verified(running, serial=i) for i in range(1, 32)]
-    for person in people:
-        await join(running.client, person)
-    view = await status(running.client, people[30])
-    assert view["state"] == "waiting"
-    assert view["ahead"] == 29  # the full bucket admitted the first one at once
-    assert view["estimated_wait_seconds"] == 29.0 and view["poll_after_seconds"] == 5.8
-    answer = await running.client.get(
-        "/api/line/status", params={"ticket": people[30].ticket}, headers=people[30].headers
-    )
-    assert answer.headers["Cache-Control"] == "private, max-age=5"
-    running.clock.advance(seconds=30)
-    assert (await status(running.client, people[30]))["state"] == "admitted"
+async def test_waiting_shows_position_wait_and_poll_hint(settings: Settings, clock: ManualClock) -> None:
+    """Admitting 1 person/s, the 31st in line sees 29 ahead (one went in at once), 29 s, poll in 5.8 s."""
+    async with app_with(settings, clock, admission_rate=1.0) as (container, client):
+        await add_clinic_with_slot(container.clinics, first_capacity=1000)
+        people = [await verified(client, serial=i) for i in range(1, 32)]
+        for person in people:
+            await join(client, person)
+        view = await status(client, people[30])
+        assert view["state"] == "waiting"
+        assert view["ahead"] == 29  # the full bucket admitted the first one at once
+        assert view["estimated_wait_seconds"] == 29.0 and view["poll_after_seconds"] == 5.8
+        answer = await client.get(
+            "/api/line/status", params={"ticket": people[30].ticket}, headers=people[30].headers
+        )
+        assert answer.headers["Cache-Control"] == "private, max-age=5"
+        clock.advance(seconds=30)
+        assert (await status(client, people[30]))["state"] == "admitted"
 
 
 async def test_pre_queue_is_shuffled_at_opening(running: Running) -> None:
@@ -110,20 +108,17 @@ async def test_people_in_line_are_told_when_stock_runs_out(running: Running) -> 
     assert refused.status_code == 410 and refused.json()["code"] == "sold_out"
 
 
-async def test_cap_holds_the_line_until_someone_finishes(running: Running) -> None:
+async def test_cap_holds_the_line_until_someone_finishes(settings: Settings, clock: ManualClock) -> None:
     """With a cap of 1 person booking at once, the second waits until the first has booked."""
-    await add_clinic_with_slot(running.container.clinics)
-    running.container.waiting_room._settings = type(running.container.waiting_room._settings)(
-        admission_rate=100.0, admission_cap=1, pass_seconds=600, counters_cache_seconds=0,
-        stock_cache_seconds=0,
-    )
-    first, second = await verified(running, serial=1), await verified(running, serial=2)
-    await join(running.client, first)
-    await join(running.client, second)
-    assert (await status(running.client, first))["state"] == "admitted"
-    running.clock.advance(seconds=5)
-    assert (await status(running.client, second))["state"] == "waiting"
-    slots = (await running.client.get("/api/clinics/C1/slots", headers=first.bearer(first.admission))).json()
-    assert (await book(running.client, first, slots["slots"][0]["id"])).status_code == 201
-    running.clock.advance(seconds=1)
-    assert (await status(running.client, second))["state"] == "admitted"
+    async with app_with(settings, clock, admission_cap=1) as (container, client):
+        await add_clinic_with_slot(container.clinics)
+        first, second = await verified(client, serial=1), await verified(client, serial=2)
+        await join(client, first)
+        await join(client, second)
+        assert (await status(client, first))["state"] == "admitted"
+        clock.advance(seconds=5)
+        assert (await status(client, second))["state"] == "waiting"
+        slots = (await client.get("/api/clinics/C1/slots", headers=first.bearer(first.admission))).json()
+        assert (await book(client, first, slots["slots"][0]["id"])).status_code == 201
+        clock.advance(seconds=1)
+        assert (await status(client, second))["state"] == "admitted"

@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import httpx
-
 from tests.conftest import ManualClock, Running
-from tests.journey import Person, person_number, start, verify
+from tests.journey import Person, app_with, person_number, start, verify
 from vaxbook.config import Settings
-from vaxbook.web.app import create_app
 
 BORN_GROUP_3 = date(1990, 5, 13)
 
@@ -111,18 +108,15 @@ async def test_methods_show_congestion(running: Running) -> None:
 
 async def test_busy_method_reports_congestion(settings: Settings, clock: ManualClock) -> None:
     """While more requests are in flight than a method serves at once, it reports congested."""
-    slow = settings.model_copy(update={"sim_latency_ms": {"kakao": 300.0}, "sim_capacity": {"kakao": 2}})
-    app = create_app(slow, clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            people = [Person(person_number(date(1990, 5, 13), i), f"d{i}") for i in range(4)]
-            pending = [asyncio.create_task(start(client, p)) for p in people]
-            await asyncio.sleep(0.1)
-            during = {m["method"]: m for m in (await client.get("/api/auth/methods")).json()["methods"]}
-            assert during["kakao"]["in_flight"] == 4 and during["kakao"]["level"] == "congested"
-            assert during["naver"]["level"] == "smooth"
-            assert all(r.status_code == 200 for r in await asyncio.gather(*pending))
-            after = {m["method"]: m for m in (await client.get("/api/auth/methods")).json()["methods"]}
-            assert after["kakao"]["in_flight"] == 0
-            assert after["kakao"]["recent_latency_seconds"] >= 0.3
+    slow = {"sim_latency_ms": {"kakao": 300.0}, "sim_capacity": {"kakao": 2}}
+    async with app_with(settings, clock, **slow) as (_, client):
+        people = [Person(person_number(date(1990, 5, 13), i), f"d{i}") for i in range(4)]
+        pending = [asyncio.create_task(start(client, p)) for p in people]
+        await asyncio.sleep(0.1)
+        during = {m["method"]: m for m in (await client.get("/api/auth/methods")).json()["methods"]}
+        assert during["kakao"]["in_flight"] == 4 and during["kakao"]["level"] == "congested"
+        assert during["naver"]["level"] == "smooth"
+        assert all(r.status_code == 200 for r in await asyncio.gather(*pending))
+        after = {m["method"]: m for m in (await client.get("/api/auth/methods")).json()["methods"]}
+        assert after["kakao"]["in_flight"] == 0
+        assert after["kakao"]["recent_latency_seconds"] >= 0.3
