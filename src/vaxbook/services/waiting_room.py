@@ -84,7 +84,7 @@ class WaitingRoom:
             birth=identity.birth, name=identity.name, iat=self._now(),
             exp=window.closes.timestamp(),
         )
-        return await self._view(ticket, window)
+        return await self._view(ticket, window, self._signer.sign(ticket))
 
     async def status(self, ticket_token: str, device_id: str) -> LineView:
         """Where the ticket stands now; an admitted ticket gets its admission pass."""
@@ -95,14 +95,14 @@ class WaitingRoom:
         if ticket.number is None and self._opened(window):
             number = await self._gate.join_line(window.id, ticket.person, True, secrets.randbits(63))
             ticket = _renumbered(ticket, number)
-        return await self._view(ticket, window)
+            ticket_token = self._signer.sign(ticket)  # a new token only when the place changed
+        return await self._view(ticket, window, ticket_token)
 
     async def finished(self, admission: AdmissionPass) -> None:
         """The person booked: free their place among those booking at once."""
         await self._gate.release_admission(admission.line, admission.person)
 
-    async def _view(self, ticket: Ticket, window: Window) -> LineView:
-        token = self._signer.sign(ticket)
+    async def _view(self, ticket: Ticket, window: Window, token: str) -> LineView:
         if ticket.number is None:
             wait = max(window.opens.timestamp() - self._now(), 0.0)
             return LineView("pre_queue", token, window.id, None, None, wait,

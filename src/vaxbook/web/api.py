@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
+from vaxbook.domain.identity import group_for_birth_date
 from vaxbook.services.auth import require_device
 from vaxbook.tokens import Identity
 from vaxbook.web.credentials import container, identity
@@ -61,7 +62,7 @@ async def finish_verification(
         request_token=body.request_token, code=body.code, device_id=require_device(x_device_id)
     )
     return {"identity_token": verified.identity_token, "expires_at": verified.identity.exp,
-            "group": verified.identity.birth_date.day % 10}
+            "group": group_for_birth_date(verified.identity.birth_date)}
 
 
 @router.get("/eligibility", summary="May I book now? If not, when or why not")
