@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
 from vaxbook.ports import Clock
-from vaxbook.web import api, api_booking
+from vaxbook.web import api, api_booking, pages
 from vaxbook.web.credentials import container
 from vaxbook.web.problems import install_problem_handlers
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_problem_handlers(app)
     app.include_router(api.router)
     app.include_router(api_booking.router)
+    app.include_router(pages.router)
 
     @app.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:

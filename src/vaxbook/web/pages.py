@@ -1,0 +1,134 @@
+"""The citizen pages: landing, language, verification; the other steps are included from pages_*.
+
+Mounted by create_app with one include_router line. Pages call the same services as the
+JSON API and hold no business rule.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+
+from vaxbook.config import METHODS
+from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.identity import group_for_birth_date
+from vaxbook.domain.rotation import all_windows, windows_for_group
+from vaxbook.web import pages_booking, pages_line, pages_mine
+from vaxbook.web.pages_kit import IDENTITY, LANG, PENDING, YEAR, Page, PageRoute, page
+from vaxbook.web.pages_line import join_line
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+STATIC = Path(__file__).parent / "static"
+STATIC_FILES = {"app.css": "text/css", "icon.svg": "image/svg+xml", "line.js": "text/javascript",
+                "methods.js": "text/javascript"}
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    if name not in STATIC_FILES:
+        raise VaxbookError("not_found")
+    return FileResponse(STATIC / name, media_type=STATIC_FILES[name],
+                        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/lang/{lang}")
+async def switch_language(lang: str, p: Page = Depends(page), next: str = "/") -> Response:
+    """The language switch: kept in a cookie, then back to the same page."""
+    if lang in ("ko", "en"):
+        p.keep(LANG, lang, YEAR)
+    safe = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
+    return p.redirect(safe)
+
+
+@router.get("/")
+async def landing(p: Page = Depends(page), birth: str = "") -> Response:
+    campaign, now = p.container.campaign, p.container.clock.now()
+    my_day: dict[str, Any] | None = None
+    if birth:
+        try:
+            born = date.fromisoformat(birth)
+        except ValueError:
+            my_day = {"invalid": True}
+        else:
+            group = group_for_birth_date(born)
+            my_day = {"group": group, "in_cohort": campaign.in_cohort(born),
+                      "windows": windows_for_group(campaign, group)}
+    return p.render(
+        "landing.html", windows=all_windows(campaign), now=now, my_day=my_day, birth=birth,
+        interval_days=max(v.interval_days for v in campaign.vaccines),
+    )
+
+
+@router.get("/verify")
+async def verify_form(p: Page = Depends(page), next: str = "book") -> Response:
+    """Step 1, or 'already verified' when this device holds a live identity."""
+    purpose = next if next in ("book", "mine") else "book"
+    return p.render("verify.html", methods=await p.container.auth.methods(), purpose=purpose,
+                    verified=p.identity_or_none(), form={}, error=None)
+
+
+@router.get("/verify/methods.json")
+async def methods_now(p: Page = Depends(page)) -> Response:
+    """Each method's congestion, worded in the page's language, for the form's script."""
+    text = p.text
+    found = [{"method": m.method, "level": m.level, "level_text": text.t(f"level.{m.level}"),
+              "wait_text": text.t("method.wait", wait=text.wait(m.estimated_wait_seconds))}
+             for m in await p.container.auth.methods()]
+    return p.finish(JSONResponse({"methods": found}))
+
+
+@router.post("/verify")
+async def verify_start(request: Request, p: Page = Depends(page)) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("name", "resident_number", "phone", "method", "purpose")}
+    purpose = values["purpose"] if values["purpose"] in ("book", "mine") else "book"
+    try:
+        started = await p.container.auth.start(
+            name=values["name"], resident_number=values["resident_number"], phone=values["phone"],
+            method=values["method"], device_id=p.device,
+        )
+    except VaxbookError as exc:
+        # Shown beside the form, which keeps what was typed (never the resident number).
+        values["resident_number"] = ""
+        return p.render("verify.html", status=exc.kind.status, methods=await p.container.auth.methods(),
+                        purpose=purpose, verified=None, form=values, error=_field_error(p, exc))
+    p.keep(PENDING, started.request_token, started.expires_in)
+    return p.render("verify_code.html", method=values["method"], purpose=purpose,
+                    dev_code=started.dev_code, error=None)
+
+
+@router.post("/verify/code")
+async def verify_code(request: Request, p: Page = Depends(page)) -> Response:
+    form = await request.form()
+    purpose = "mine" if form.get("purpose") == "mine" else "book"
+    try:
+        verified = await p.container.auth.verify(
+            request_token=p.cookie(PENDING) or "", code=str(form.get("code", "")), device_id=p.device
+        )
+    except VaxbookError as exc:
+        if exc.code != "verification_code_wrong":
+            raise
+        method = str(form.get("method", ""))
+        method = method if method in METHODS else ""
+        return p.render("verify_code.html", status=exc.kind.status, method=method,
+                        purpose=purpose, dev_code=None, error=_field_error(p, exc))
+    p.forget(PENDING)
+    p.keep_until(IDENTITY, verified.identity_token, verified.identity.exp)
+    if purpose == "mine":
+        return p.redirect("/mine")
+    return await join_line(p, verified.identity, change=False)
+
+
+def _field_error(p: Page, exc: VaxbookError) -> dict[str, str]:
+    text = p.text
+    message = (exc.detail_en or exc.kind.en) if text.lang == "en" else (exc.detail_ko or exc.kind.ko)
+    return {"field": exc.field or "", "message": message}
+
+
+router.include_router(pages_line.router)
+router.include_router(pages_booking.router)
+router.include_router(pages_mine.router)
