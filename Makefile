@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint
+.PHONY: install run test lint browser screenshots
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,7 +11,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+## Debian's Chromium and a Korean font for the browser tests (Playwright's own browser
+## download does not work here). Skipped when both are present; as root needs no sudo.
+CHROMIUM := /usr/bin/chromium
+KOREAN_FONT := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -e $(KOREAN_FONT) ]; then \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum; \
+	fi
+
+## Phone (360 px) and desktop PNGs of every citizen page, into docs/screenshots/.
+screenshots: install
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 ## Start the service on the embedded SQLite default, with a demo campaign open now.
 run: install
