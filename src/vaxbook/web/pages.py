@@ -124,9 +124,8 @@ async def verify_code(request: Request, p: Page = Depends(page)) -> Response:
 
 
 def _field_error(p: Page, exc: VaxbookError) -> dict[str, str]:
-    text = p.text
-    message = (exc.detail_en or exc.kind.en) if text.lang == "en" else (exc.detail_ko or exc.kind.ko)
-    return {"field": exc.field or "", "message": message}
+    general, detail = (exc.kind.en, exc.detail_en) if p.lang == "en" else (exc.kind.ko, exc.detail_ko)
+    return {"field": exc.field or "", "message": f"{general} {detail}" if detail else general}
 
 
 router.include_router(pages_line.router)

@@ -114,7 +114,6 @@ _NEXT_STEP = {
     "slot_not_found": ("/book", "link.book"),
     "clinic_not_found": ("/book", "link.book"),
     "no_booking": ("/verify?next=book", "link.start"),
-    "csrf_failed": ("/", "link.home"),
 }
 
 
