@@ -124,3 +124,16 @@ async def test_an_expired_pass_sends_the_person_back_to_the_line(
     answer = await person.get("/book")
     assert answer.status_code == 401 and 'data-code="admission_invalid"' in answer.text
     assert any(c.startswith('vb_pass=""') for c in answer.headers.get_list("set-cookie"))
+
+
+async def test_the_verification_form_shows_every_method_with_its_congestion(visitor: MakeVisitor) -> None:
+    """Each method appears with a traffic light and a wait, and the script's refresh is worded in English."""
+    person = await visitor()
+    page = await person.get("/verify")
+    for method in ("mobile", "kakao", "naver", "pass"):
+        assert f'id="method-{method}"' in page.text
+    assert page.text.count('class="light smooth"') == 4 and "예상 대기 1분 미만" in page.text
+    await person.get("/lang/en")
+    methods = (await person.get("/verify/methods.json")).json()["methods"]
+    assert [m["method"] for m in methods] == ["mobile", "kakao", "naver", "pass"]
+    assert methods[0]["level_text"] == "Smooth" and methods[0]["wait_text"] == "Estimated wait under a minute"

@@ -58,6 +58,13 @@ class Text:
         local = _local(value, self.tz)
         return f"{self.day(local.date())} {local:%H:%M}"
 
+    def short(self, value: datetime | str) -> str:
+        """Day and time without the year, for tables on a narrow screen."""
+        local = _local(value, self.tz)
+        if self.lang == "en":
+            return f"{local:%a} {local.day} {_MONTHS_EN[local.month - 1]} {local:%H:%M}"
+        return f"{local.month}/{local.day} ({_WEEKDAYS_KO[local.weekday()]}) {local:%H:%M}"
+
     def clock(self, value: datetime | str) -> str:
         """HH:MM, with the date added when it is not today."""
         local = _local(value, self.tz)
