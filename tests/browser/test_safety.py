@@ -90,5 +90,5 @@ def test_problems_are_friendly_pages_in_the_page_language(phone: Page, server: S
     body = phone.content()
     assert "Traceback" not in body and '"code"' not in body
     phone.goto(server.url + "/book/review?slot=not-a-number")
-    expect(phone.locator("#problem")).to_be_visible()
+    expect(phone.locator("#problem")).to_have_attribute("data-code", "invalid_input")
     expect(phone.locator("h1")).to_have_text("We could not do that")

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vaxbook.bootstrap import Container
 from vaxbook.domain.errors import VaxbookError
@@ -170,6 +172,10 @@ async def page(request: Request) -> Page:
 
 def error_page(page: Page, exc: Exception) -> Response:
     """Any refusal as a friendly page in the page's language, never a trace."""
+    if isinstance(exc, RequestValidationError):
+        exc = VaxbookError("invalid_input")  # a hand-edited address: missing or malformed parameters
+    elif isinstance(exc, StarletteHTTPException):
+        exc = VaxbookError("not_found" if exc.status_code == 404 else "invalid_input")
     if isinstance(exc, VaxbookError):
         view, status = problem_view(page.text, exc.code, exc.kind, exc.retry_after, exc.details,
                                     exc.detail_ko, exc.detail_en), exc.kind.status
