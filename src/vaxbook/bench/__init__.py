@@ -1,0 +1,1 @@
+"""The rush benchmark: load generator, database ceiling, correctness checker, report, capacity model."""
