@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import Running
@@ -137,3 +139,16 @@ async def test_the_verification_form_shows_every_method_with_its_congestion(visi
     methods = (await person.get("/verify/methods.json")).json()["methods"]
     assert [m["method"] for m in methods] == ["mobile", "kakao", "naver", "pass"]
     assert methods[0]["level_text"] == "Smooth" and methods[0]["wait_text"] == "Estimated wait under a minute"
+
+
+async def test_demo_mode_suggests_a_resident_number_that_may_book_now(
+    running: Running, visitor: MakeVisitor
+) -> None:
+    """A first-time demo user can copy the suggested number from the form and reach the line with it."""
+    await add_clinic_with_slot(running.container.clinics)
+    person = await visitor()
+    page = await person.get("/verify")
+    found = re.search(r'id="demo-number">[^<]*?(\d{6}-\d{7})<', page.text)
+    assert found, page.text
+    answer = await person.verify(found.group(1))
+    assert answer.headers["location"] == "/line"

@@ -6,6 +6,7 @@ JSON API and hold no business rule.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from vaxbook.config import METHODS
+from vaxbook.demo import demo_people
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.identity import group_for_birth_date
 from vaxbook.domain.rotation import all_windows, windows_for_group
@@ -68,7 +70,20 @@ async def verify_form(p: Page = Depends(page), next: str = "book") -> Response:
     """Step 1, or 'already verified' when this device holds a live identity."""
     purpose = next if next in ("book", "mine") else "book"
     return p.render("verify.html", methods=await p.container.auth.methods(), purpose=purpose,
-                    verified=p.identity_or_none(), form={}, error=None)
+                    verified=p.identity_or_none(), form={}, error=None, demo_number=_demo_number(p))
+
+
+def _demo_number(p: Page) -> str | None:
+    """In demo mode, a made-up resident number whose group may book now, so a first try works."""
+    if not p.container.settings.dev_mode:
+        return None
+    now = p.container.clock.now()
+    open_now = next((w for w in all_windows(p.container.campaign) if w.is_open(now)), None)
+    if open_now is None:
+        return None
+    numbers = demo_people(open_now.group if open_now.group is not None else 1, 3)
+    chosen = numbers[secrets.randbelow(len(numbers))]
+    return f"{chosen[:6]}-{chosen[6:]}"
 
 
 @router.get("/verify/methods.json")
@@ -95,7 +110,8 @@ async def verify_start(request: Request, p: Page = Depends(page)) -> Response:
         # Shown beside the form, which keeps what was typed (never the resident number).
         values["resident_number"] = ""
         return p.render("verify.html", status=exc.kind.status, methods=await p.container.auth.methods(),
-                        purpose=purpose, verified=None, form=values, error=_field_error(p, exc))
+                        purpose=purpose, verified=None, form=values, error=_field_error(p, exc),
+                        demo_number=_demo_number(p))
     p.keep(PENDING, started.request_token, started.expires_in)
     return p.render("verify_code.html", method=values["method"], purpose=purpose,
                     dev_code=started.dev_code, error=None)

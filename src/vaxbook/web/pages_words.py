@@ -55,6 +55,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "verify.name": ("이름", "Name"),
     "verify.rrn": ("주민등록번호", "Resident registration number"),
     "verify.rrn_hint": ("13자리 (예: 900101-1234567)", "13 digits, e.g. 900101-1234567"),
+    "verify.demo_number": ("데모: 지금 예약할 수 있는 주민등록번호 예시 {number}",
+                           "Demo: a resident number that may book now, e.g. {number}"),
     "verify.phone": ("휴대전화 번호", "Mobile phone number"),
     "verify.phone_hint": ("예: 010-1234-5678", "e.g. 010-1234-5678"),
     "verify.method": ("인증 수단", "Verification method"),
