@@ -6,7 +6,8 @@ BACKENDS, so one suite runs against each of them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests import backends
 from vaxbook.bootstrap import Container
 from vaxbook.config import Settings
 from vaxbook.web.app import create_app
@@ -25,7 +27,9 @@ KST = timedelta(hours=9)
 # 2021-08-13 20:00 KST: group 3's window opens (main period, day 13).
 GROUP_3_OPENS = datetime(2021, 8, 13, 11, 0, tzinfo=UTC)
 
-BACKENDS = ["sqlite"]
+# sqlite: the embedded default (SQLite ledger, in-process gate); postgres+redis: cluster mode.
+# VAXBOOK_TEST_BACKENDS=sqlite runs only the first, on a machine without the two services.
+BACKENDS = os.environ.get("VAXBOOK_TEST_BACKENDS", "sqlite,postgres+redis").split(",")
 
 
 class ManualClock:
@@ -54,8 +58,16 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def cluster_database() -> Iterator[str]:
+    """One migrated PostgreSQL database for the session's cluster-mode tests, dropped at the end."""
+    url = str(backends.run(backends.create_database()))
+    yield url
+    backends.run(backends.drop_database(url))
+
+
 @pytest.fixture
-def settings(backend: str, tmp_path: Path) -> Settings:
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
     """Settings for one backend, with no simulated latency and no read caches."""
     common = dict(
         campaign_file=CAMPAIGN_2021,
@@ -67,8 +79,16 @@ def settings(backend: str, tmp_path: Path) -> Settings:
         sim_latency_ms={m: 0.0 for m in ("mobile", "kakao", "naver", "pass")},
     )
     if backend == "sqlite":
-        return Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", **common)
-    raise ValueError(backend)
+        yield Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", **common)
+    elif backend == "postgres+redis":
+        database_url = request.getfixturevalue("cluster_database")
+        backends.run(backends.empty_ledger(database_url))
+        prefix = backends.new_prefix()
+        yield Settings(database_url=database_url, redis_url=backends.REDIS_URL, redis_prefix=prefix,
+                       **common)
+        backends.drop_prefix(prefix)
+    else:
+        raise ValueError(backend)
 
 
 @dataclass

@@ -32,11 +32,29 @@ def _sqlite_ledger(url: str, settings: Settings) -> Ledger:
     return SqliteLedger(parsed.netloc + parsed.path if parsed.netloc else parsed.path.removeprefix("/"))
 
 
+def _postgres_ledger(url: str, settings: Settings) -> Ledger:
+    # Imported here: the embedded default never loads the cluster drivers.
+    from vaxbook.adapters.postgres.ledger import PostgresLedger  # noqa: PLC0415  # see above
+
+    return PostgresLedger(url, pool_size=settings.pool_size, migrate_on_start=settings.migrate_on_start)
+
+
+def _redis_gate(url: str, settings: Settings) -> Gate:
+    from vaxbook.adapters.redis.gate import RedisGate  # noqa: PLC0415  # as for PostgreSQL
+
+    return RedisGate(url, prefix=settings.redis_prefix, pool_size=settings.redis_pool_size)
+
+
 # One mapping from URL scheme to backend, the way encode/databases does it.
 LEDGERS: dict[str, Callable[[str, Settings], Ledger]] = {
     "sqlite": _sqlite_ledger,
+    "postgresql": _postgres_ledger,
+    "postgres": _postgres_ledger,
 }
-GATES: dict[str, Callable[[str, Settings], Gate]] = {}
+GATES: dict[str, Callable[[str, Settings], Gate]] = {
+    "redis": _redis_gate,
+    "rediss": _redis_gate,
+}
 
 
 def build_ledger(settings: Settings) -> Ledger:

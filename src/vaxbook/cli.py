@@ -17,6 +17,8 @@ from vaxbook.config import Settings
 app = typer.Typer(help="vaxbook: vaccination pre-reservation under a national rush.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaign files.", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
+db_app = typer.Typer(help="The ledger's database (cluster mode: PostgreSQL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 console = Console()
 
 DatabaseUrl = Annotated[
@@ -43,10 +45,16 @@ def serve(
     database_url: DatabaseUrl = None,
     redis_url: RedisUrl = None,
     campaign_file: CampaignFile = None,
+    migrate: bool = typer.Option(False, "--migrate", help="apply PostgreSQL migrations at start-up"),
+    pool_size: int | None = typer.Option(None, min=1, help="PostgreSQL connections per worker"),
 ) -> None:
     """Start the HTTP service (API, OpenAPI at /docs)."""
     import uvicorn  # noqa: PLC0415  # only this command needs the server
 
+    if migrate:
+        os.environ["VAXBOOK_MIGRATE_ON_START"] = "true"
+    if pool_size is not None:
+        os.environ["VAXBOOK_POOL_SIZE"] = str(pool_size)
     settings = _apply(database_url, redis_url, campaign_file)
     if workers > 1 and not settings.redis_url:
         console.print("[red]--workers > 1 needs a shared gate: set --redis-url[/red]")
@@ -119,3 +127,28 @@ def campaign_check(file: Path) -> None:
             f"{window.opens:%Y-%m-%d %H:%M}", f"{window.closes:%Y-%m-%d %H:%M}",
         )
     console.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Apply the migrations the database lacks and record its version; safe to run again."""
+    settings = _apply(database_url, None, None)
+    if not settings.database_url.startswith(("postgresql://", "postgres://")):
+        console.print("The embedded SQLite ledger migrates itself when it opens; nothing to do.")
+        return
+    import asyncpg  # noqa: PLC0415  # only cluster mode needs the driver
+
+    from vaxbook.adapters.postgres.migrate import current_version, upgrade  # noqa: PLC0415  # as above
+
+    async def run() -> tuple[list[str], int]:
+        connection = await asyncpg.connect(settings.database_url)
+        try:
+            applied = await upgrade(connection)
+            return [f"{m.version:04d}_{m.name}" for m in applied], await current_version(connection)
+        finally:
+            await connection.close()
+
+    applied, version = asyncio.run(run())
+    for name in applied:
+        console.print(f"applied [bold]{name}[/bold]")
+    console.print(f"database schema at version {version}" + ("" if applied else " (already current)"))

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # reads
     browse_cache_seconds: float = Field(default=1.0, ge=0, description="how stale clinic free counts may be")
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker")
+    redis_pool_size: int = Field(default=50, ge=1, description="Redis connections per worker")
+    migrate_on_start: bool = Field(default=False, description="apply PostgreSQL migrations at start-up")
 
     def secret_bytes(self) -> bytes:
         """The configured secret, or one generated once and kept in secret_file."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
+import redis.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +15,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vaxbook.domain.errors import CATALOGUE, VaxbookError
 
 log = logging.getLogger("vaxbook.web")
+
+# The ledger or the gate cannot be reached (refused, reset, timed out, shutting down): the
+# transaction was rolled back, so the client may safely retry with its Idempotency-Key.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,  # includes ConnectionRefusedError and TimeoutError
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+UNAVAILABLE_RETRY_SECONDS = 5
 PROBLEM_TYPE = "https://vaxbook.example/problems/"
 
 
@@ -73,6 +87,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+        if isinstance(exc, UNAVAILABLE):
+            log.warning("backend unavailable on %s %s: %r", request.method, request.url.path, exc)
+            return problem_response(
+                VaxbookError("service_unavailable", retry_after=UNAVAILABLE_RETRY_SECONDS), request
+            )
         # The trace goes to the server log only, never to the client.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(VaxbookError("internal_error"), request)

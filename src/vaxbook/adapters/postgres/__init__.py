@@ -1,0 +1,1 @@
+"""The cluster ledger: PostgreSQL through asyncpg, shared by every worker."""

@@ -1,0 +1,164 @@
+"""The booking transactions, as statements on one connection inside one transaction.
+
+Places are taken by conditional UPDATEs (`booked < capacity`). At READ COMMITTED, a second
+writer of the same row waits for the first and re-checks the condition on the committed
+row, so no interleaving can lose an update or overbook; the CHECK constraints stop any
+code path that forgets the condition.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from vaxbook.domain.booking import Booking, BookingRequest, Clinic, Slot
+from vaxbook.domain.errors import VaxbookError
+
+SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
+_F = ", ".join(f"f.{c.strip()}" for c in SLOT_COLUMNS.split(","))
+_S = ", ".join(f"s.{c.strip()}" for c in SLOT_COLUMNS.split(","))
+_BOOKING = (
+    "SELECT b.id, b.person_key, b.masked_name, b.birth_date, b.share_group, b.created_at,"
+    f" b.cancelled_at, {_F}, {_S}, c.id, c.name, c.sido, c.sigungu, c.address"
+    " FROM bookings b JOIN slots f ON f.id = b.first_slot_id"
+    " LEFT JOIN slots s ON s.id = b.second_slot_id JOIN clinics c ON c.id = f.clinic_id"
+    " WHERE b.id = $1"
+)
+
+
+def new_booking_id() -> str:
+    return "VB" + secrets.token_hex(6).upper()
+
+
+def slot_from(row: Any, at: int = 0) -> Slot:
+    return Slot(
+        id=row[at], clinic_id=row[at + 1], day=row[at + 2], start=row[at + 3], end=row[at + 4],
+        vaccine_id=row[at + 5], first_capacity=row[at + 6], second_capacity=row[at + 7],
+    )
+
+
+async def load_booking(db: Any, booking_id: str) -> Booking:
+    row = await db.fetchrow(_BOOKING, booking_id)
+    return Booking(
+        id=row[0], person_key=row[1], masked_name=row[2], birth_date=row[3], share_group=row[4],
+        first=slot_from(row, 7), second=slot_from(row, 15) if row[15] is not None else None,
+        clinic=Clinic(*row[23:28]), created_at=row[5], cancelled_at=row[6],
+    )
+
+
+async def active_booking_id(db: Any, person_key: str) -> str | None:
+    found = await db.fetchval(
+        "SELECT id FROM bookings WHERE person_key = $1 AND cancelled_at IS NULL", person_key
+    )
+    return str(found) if found is not None else None
+
+
+async def replay(db: Any, request: BookingRequest) -> Booking | None:
+    """The booking an earlier request with this idempotency key made, if any."""
+    row = await db.fetchrow(
+        "SELECT fingerprint, booking_id FROM idempotency WHERE person_key = $1 AND key = $2",
+        request.person_key, request.idempotency_key,
+    )
+    if row is None:
+        return None
+    if row[0] != request.fingerprint:
+        raise VaxbookError("idempotency_key_reused", field="Idempotency-Key")
+    return await load_booking(db, row[1])
+
+
+async def book(db: Any, request: BookingRequest) -> Booking:
+    earlier = await replay(db, request)
+    if earlier is not None:
+        return earlier
+    if await active_booking_id(db, request.person_key):
+        raise VaxbookError("already_booked")
+    group, second_id = await _take_places(db, request)
+    booking_id = new_booking_id()
+    await db.execute(
+        "INSERT INTO bookings (id, person_key, masked_name, birth_date, first_slot_id, share_group,"
+        " second_slot_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        booking_id, request.person_key, request.masked_name, request.birth_date,
+        request.first_slot_id, group, second_id, request.at,
+    )
+    await _remember_key(db, request, booking_id)
+    return await load_booking(db, booking_id)
+
+
+async def change(db: Any, request: BookingRequest) -> Booking:
+    earlier = await replay(db, request)
+    if earlier is not None:
+        return earlier
+    # FOR UPDATE: two changes of one person at once must not both release the old places.
+    booking_id = await db.fetchval(
+        "SELECT id FROM bookings WHERE person_key = $1 AND cancelled_at IS NULL FOR UPDATE",
+        request.person_key,
+    )
+    if booking_id is None:
+        raise VaxbookError("no_booking")
+    await _release_places(db, booking_id)
+    group, second_id = await _take_places(db, request)
+    await db.execute(
+        "UPDATE bookings SET first_slot_id = $1, share_group = $2, second_slot_id = $3 WHERE id = $4",
+        request.first_slot_id, group, second_id, booking_id,
+    )
+    await _remember_key(db, request, booking_id)
+    return await load_booking(db, booking_id)
+
+
+async def cancel(db: Any, person_key: str, at: datetime) -> Booking:
+    booking_id = await db.fetchval(
+        "SELECT id FROM bookings WHERE person_key = $1 AND cancelled_at IS NULL FOR UPDATE", person_key
+    )
+    if booking_id is None:
+        raise VaxbookError("no_booking")
+    await _release_places(db, booking_id)
+    await db.execute("UPDATE bookings SET cancelled_at = $1 WHERE id = $2", at, booking_id)
+    return await load_booking(db, booking_id)
+
+
+async def _take_places(db: Any, request: BookingRequest) -> tuple[int, int | None]:
+    """A first-dose place from the first share with room, then a second-dose place."""
+    group = None
+    for candidate in request.share_groups:
+        taken = await db.fetchval(
+            "UPDATE shares SET booked = booked + 1 WHERE slot_id = $1 AND grp = $2"
+            " AND booked < capacity RETURNING grp",
+            request.first_slot_id, candidate,
+        )
+        if taken is not None:
+            group = int(taken)
+            break
+    if group is None:
+        raise VaxbookError("slot_full", field="slot_id")
+    if not request.needs_second_dose:
+        return group, None
+    for second in request.second_slot_ids:
+        taken = await db.fetchval(
+            "UPDATE slots SET second_booked = second_booked + 1 WHERE id = $1"
+            " AND second_booked < second_capacity RETURNING id",
+            second,
+        )
+        if taken is not None:
+            return group, int(taken)
+    raise VaxbookError("second_dose_unavailable", field="slot_id")
+
+
+async def _release_places(db: Any, booking_id: str) -> None:
+    await db.execute(
+        "UPDATE shares SET booked = booked - 1 FROM bookings b"
+        " WHERE b.id = $1 AND shares.slot_id = b.first_slot_id AND shares.grp = b.share_group",
+        booking_id,
+    )
+    await db.execute(
+        "UPDATE slots SET second_booked = second_booked - 1 FROM bookings b"
+        " WHERE b.id = $1 AND slots.id = b.second_slot_id",
+        booking_id,
+    )
+
+
+async def _remember_key(db: Any, request: BookingRequest, booking_id: str) -> None:
+    await db.execute(
+        "INSERT INTO idempotency (person_key, key, fingerprint, booking_id) VALUES ($1, $2, $3, $4)",
+        request.person_key, request.idempotency_key, request.fingerprint, booking_id,
+    )

@@ -1,0 +1,238 @@
+"""The cluster ledger: one asyncpg pool per worker, every worker on the same database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import asyncpg
+from cachetools import LRUCache
+
+from vaxbook.adapters.postgres import bookings
+from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
+from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
+from vaxbook.adapters.postgres.retry import with_retries
+from vaxbook.domain.booking import (
+    Booking,
+    BookingRequest,
+    Clinic,
+    ClinicFree,
+    ClinicListRow,
+    NewSlot,
+    RegionFree,
+    Slot,
+    SlotFree,
+)
+from vaxbook.domain.inventory import SecondDoseCandidate
+
+T = TypeVar("T")
+_FREE = "SUM(sh.capacity - sh.booked)::integer"
+_SHARES = "shares sh JOIN slots s ON s.id = sh.slot_id"
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class SchemaOutdated(RuntimeError):
+    """The database lacks migrations this version needs: run `vaxbook db upgrade`."""
+
+
+class PostgresLedger:
+    def __init__(self, dsn: str, *, pool_size: int, migrate_on_start: bool = False) -> None:
+        self._dsn = dsn
+        self._pool_size = pool_size
+        self._migrate_on_start = migrate_on_start
+        self._pool: Any = None
+        # Clinic and slot rows never change once created (their counters live elsewhere),
+        # so every booking's lookups of them can be answered from memory.
+        self._clinics: LRUCache[str, Clinic] = LRUCache(maxsize=50_000)
+        self._slots: LRUCache[int, Slot] = LRUCache(maxsize=200_000)
+
+    # lifecycle -------------------------------------------------------------------------
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self._dsn, min_size=min(2, self._pool_size), max_size=self._pool_size,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+            # A worker keeps no idle connection for long: after a failover it reconnects.
+            max_inactive_connection_lifetime=60.0,
+        )
+        async with self._pool.acquire() as db:
+            if self._migrate_on_start:
+                await upgrade(db)
+            version, needed = await current_version(db), latest_version()
+            if version < needed:
+                await self.close()
+                raise SchemaOutdated(
+                    f"database schema is at version {version}, this vaxbook needs {needed}:"
+                    " run `vaxbook db upgrade` (or start with VAXBOOK_MIGRATE_ON_START=true)"
+                )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def ping(self) -> None:
+        async with self._connection() as db:
+            await db.fetchval("SELECT 1")
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        if self._pool is None:
+            raise RuntimeError("ledger is not open")
+        async with self._pool.acquire(timeout=CONNECT_TIMEOUT_SECONDS) as db:
+            yield db
+
+    async def _fetch(self, query: str, *args: Any) -> list[Any]:
+        async with self._connection() as db:
+            return list(await db.fetch(query, *args))
+
+    async def _transaction(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        async def attempt() -> T:
+            async with self._connection() as db, db.transaction():
+                return await work(db)
+
+        return await with_retries(attempt)
+
+    # inventory -------------------------------------------------------------------------
+    async def add_clinic(self, clinic: Clinic, key_hash: str) -> None:
+        async with self._connection() as db:
+            await db.execute(
+                "INSERT INTO clinics (id, name, sido, sigungu, address, key_hash)"
+                " VALUES ($1, $2, $3, $4, $5, $6)",
+                clinic.id, clinic.name, clinic.sido, clinic.sigungu, clinic.address, key_hash,
+            )
+
+    async def add_slots(self, slots: list[NewSlot]) -> None:
+        async def insert(db: Any) -> None:
+            # Ids are drawn first, so each slot's shares know their slot without relying on
+            # the order RETURNING gives back.
+            ids = [row[0] for row in await db.fetch(
+                "SELECT nextval(pg_get_serial_sequence('slots', 'id')) FROM generate_series(1, $1)",
+                len(slots),
+            )]
+            await db.execute(
+                'INSERT INTO slots (id, clinic_id, day, start, "end", vaccine_id, first_capacity,'
+                " second_capacity) OVERRIDING SYSTEM VALUE SELECT * FROM unnest($1::bigint[],"
+                " $2::text[], $3::date[], $4::time[], $5::time[], $6::text[], $7::int[], $8::int[])",
+                ids, [n.clinic_id for n in slots], [n.day for n in slots], [n.start for n in slots],
+                [n.end for n in slots], [n.vaccine_id for n in slots],
+                [sum(n.shares) for n in slots], [n.second_capacity for n in slots],
+            )
+            rows = [(slot_id, group, size) for slot_id, new in zip(ids, slots, strict=True)
+                    for group, size in enumerate(new.shares)]
+            await db.execute(
+                "INSERT INTO shares (slot_id, grp, capacity)"
+                " SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::int[])",
+                [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+            )
+
+        await self._transaction(insert)
+
+    async def clinic(self, clinic_id: str) -> Clinic | None:
+        if clinic_id in self._clinics:
+            return self._clinics[clinic_id]
+        rows = await self._fetch("SELECT id, name, sido, sigungu, address FROM clinics WHERE id = $1",
+                                 clinic_id)
+        if not rows:
+            return None
+        self._clinics[clinic_id] = found = Clinic(*rows[0])
+        return found
+
+    async def clinic_key_hash(self, clinic_id: str) -> str | None:
+        rows = await self._fetch("SELECT key_hash FROM clinics WHERE id = $1", clinic_id)
+        return str(rows[0][0]) if rows else None
+
+    async def slot(self, slot_id: int) -> Slot | None:
+        if slot_id in self._slots:
+            return self._slots[slot_id]
+        rows = await self._fetch(f"SELECT {SLOT_COLUMNS} FROM slots WHERE id = $1", slot_id)
+        if not rows:
+            return None
+        self._slots[slot_id] = found = slot_from(rows[0])
+        return found
+
+    # browsing --------------------------------------------------------------------------
+    async def provinces(self, groups: tuple[int, ...], since: date) -> list[RegionFree]:
+        rows = await self._fetch(
+            f"SELECT c.sido, {_FREE} FROM {_SHARES} JOIN clinics c ON c.id = s.clinic_id"
+            " WHERE sh.grp = ANY($1::smallint[]) AND s.day >= $2"
+            ' GROUP BY c.sido ORDER BY c.sido COLLATE "C"',
+            list(groups), since,
+        )
+        return [RegionFree(name, free) for name, free in rows]
+
+    async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]:
+        rows = await self._fetch(
+            f"SELECT c.sigungu, {_FREE} FROM {_SHARES} JOIN clinics c ON c.id = s.clinic_id"
+            " WHERE c.sido = $1 AND sh.grp = ANY($2::smallint[]) AND s.day >= $3"
+            ' GROUP BY c.sigungu ORDER BY c.sigungu COLLATE "C"',
+            sido, list(groups), since,
+        )
+        return [RegionFree(name, free) for name, free in rows]
+
+    async def clinics(
+        self, sido: str, sigungu: str, groups: tuple[int, ...], since: date
+    ) -> list[ClinicFree]:
+        rows = await self._fetch(
+            f"SELECT c.id, c.name, c.sido, c.sigungu, c.address, {_FREE}"
+            f" FROM {_SHARES} JOIN clinics c ON c.id = s.clinic_id"
+            " WHERE c.sido = $1 AND c.sigungu = $2 AND sh.grp = ANY($3::smallint[]) AND s.day >= $4"
+            ' GROUP BY c.id ORDER BY c.name COLLATE "C"',
+            sido, sigungu, list(groups), since,
+        )
+        return [ClinicFree(Clinic(*row[:5]), row[5]) for row in rows]
+
+    async def slots(self, clinic_id: str, groups: tuple[int, ...], since: date) -> list[SlotFree]:
+        columns = ", ".join(f"s.{c.strip()}" for c in SLOT_COLUMNS.split(","))
+        rows = await self._fetch(
+            f"SELECT {columns}, {_FREE}, s.second_capacity - s.second_booked FROM {_SHARES}"
+            " WHERE s.clinic_id = $1 AND sh.grp = ANY($2::smallint[]) AND s.day >= $3"
+            " AND s.first_capacity > 0 GROUP BY s.id ORDER BY s.day, s.start",
+            clinic_id, list(groups), since,
+        )
+        return [SlotFree(slot_from(row), row[8], row[9]) for row in rows]
+
+    async def free_first_doses(self, groups: tuple[int, ...], since: date) -> int:
+        rows = await self._fetch(
+            f"SELECT COALESCE({_FREE}, 0) FROM {_SHARES} WHERE sh.grp = ANY($1::smallint[])"
+            " AND s.day >= $2",
+            list(groups), since,
+        )
+        return int(rows[0][0])
+
+    async def second_dose_candidates(
+        self, clinic_id: str, day: date, vaccine_id: str
+    ) -> list[SecondDoseCandidate]:
+        rows = await self._fetch(
+            "SELECT id, start FROM slots WHERE clinic_id = $1 AND day = $2 AND vaccine_id = $3"
+            " AND second_booked < second_capacity",
+            clinic_id, day, vaccine_id,
+        )
+        return [SecondDoseCandidate(slot_id, start) for slot_id, start in rows]
+
+    # booking ---------------------------------------------------------------------------
+    async def book(self, request: BookingRequest) -> Booking:
+        return await self._transaction(lambda db: bookings.book(db, request))
+
+    async def change(self, request: BookingRequest) -> Booking:
+        return await self._transaction(lambda db: bookings.change(db, request))
+
+    async def cancel(self, person_key: str, at: datetime) -> Booking:
+        return await self._transaction(lambda db: bookings.cancel(db, person_key, at))
+
+    async def booking_of(self, person_key: str) -> Booking | None:
+        async with self._connection() as db:
+            booking_id = await bookings.active_booking_id(db, person_key)
+            return await bookings.load_booking(db, booking_id) if booking_id else None
+
+    async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]:
+        rows = await self._fetch(
+            "SELECT b.id, CASE WHEN s.id = b.first_slot_id THEN 1 ELSE 2 END, s.start, s.\"end\","
+            " s.vaccine_id, b.masked_name, b.birth_date FROM bookings b JOIN slots s"
+            " ON s.id IN (b.first_slot_id, b.second_slot_id)"
+            " WHERE s.clinic_id = $1 AND s.day = $2 AND b.cancelled_at IS NULL"
+            ' ORDER BY s.start, b.id COLLATE "C"',
+            clinic_id, day,
+        )
+        return [ClinicListRow(*row) for row in rows]

@@ -1,0 +1,176 @@
+"""The gate in Redis: every worker shares the lines, rate limits, device bindings and congestion.
+
+Each multi-step change is one Lua script, so it is atomic however many workers call it.
+Keys carry the configured prefix, and the keys of one line or one person share a hash
+tag ({...}), so every script touches one Redis Cluster slot.
+
+Redis may lose everything (it runs without persistence): tickets are signed and carry
+their line and number, so places are restored from them; the counters are restored from
+what each worker last saw (see `_seen`), so nobody is handed a number already given and
+people already admitted are not sent back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from importlib import resources
+from typing import Any
+
+import redis.asyncio as redis
+
+from vaxbook.domain.queue import LineCounters
+from vaxbook.ports import VerificationOutcome
+
+LATENCY_SAMPLES = 50
+# A verification call still "in flight" after this long belongs to a worker that died.
+IN_FLIGHT_FORGET_SECONDS = 120.0
+LINE_KEEP_SECONDS = 7 * 24 * 3600
+_SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "method_finished")
+
+
+def _script_source(name: str) -> str:
+    return resources.files("vaxbook.adapters.redis").joinpath(f"lua/{name}.lua").read_text("utf-8")
+
+
+class RedisGate:
+    def __init__(self, url: str, *, prefix: str, pool_size: int = 50) -> None:
+        self._url = url
+        self._pool_size = pool_size
+        self._prefix = prefix
+        self._client: Any = None
+        self._scripts: dict[str, Any] = {}
+        # The highest counters this worker has seen per line: floors that survive Redis.
+        self._seen: dict[str, LineCounters] = {}
+        self._worker = uuid.uuid4().hex[:12]
+        self._calls = itertools.count()
+        self._in_flight: dict[str, list[str]] = {}
+
+    # lifecycle -------------------------------------------------------------------------
+    async def open(self) -> None:
+        # A blocking pool: a burst waits briefly for a connection instead of failing.
+        pool = redis.BlockingConnectionPool.from_url(
+            self._url, max_connections=self._pool_size, timeout=5.0, decode_responses=True,
+            socket_connect_timeout=2.0, socket_timeout=5.0, health_check_interval=30,
+        )
+        self._client = redis.Redis.from_pool(pool)  # owns the pool: aclose() closes it
+        # Script objects run EVALSHA and reload the script after Redis forgot it (a restart).
+        self._scripts = {name: self._client.register_script(_script_source(name)) for name in _SCRIPTS}
+        await self._client.ping()
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    @property
+    def _redis(self) -> Any:
+        if self._client is None:
+            raise RuntimeError("gate is not open")
+        return self._client
+
+    async def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
+        if self._client is None:
+            raise RuntimeError("gate is not open")
+        return await self._scripts[script](keys=keys, args=args)
+
+    # keys ------------------------------------------------------------------------------
+    def _person(self, person_key: str) -> str:
+        return f"{self._prefix}person:{{{person_key}}}"
+
+    def _line(self, line_id: str, part: str = "") -> str:
+        return f"{self._prefix}line:{{{line_id}}}{':' + part if part else ''}"
+
+    def _method(self, method: str, part: str) -> str:
+        return f"{self._prefix}method:{{{method}}}:{part}"
+
+    # verification and devices ---------------------------------------------------------
+    async def claim_verification(
+        self, person_key: str, device_id: str, now: float, hold_seconds: int
+    ) -> VerificationOutcome:
+        verdict, value = await self._run(
+            "claim_verification", [self._person(person_key)], [device_id, repr(now), hold_seconds]
+        )
+        if verdict == "device":
+            return VerificationOutcome(ok=False, device_bound_until=float(value))
+        if verdict == "held":
+            return VerificationOutcome(ok=False, retry_after=float(value))
+        return VerificationOutcome(ok=True)
+
+    async def device_holder(self, person_key: str, now: float) -> str | None:
+        device, until = await self._redis.hmget(self._person(person_key), "device", "device_until")
+        return str(device) if device and until and float(until) > now else None
+
+    # the line --------------------------------------------------------------------------
+    async def join_line(self, line_id: str, person_key: str, opened: bool, seed: int) -> int | None:
+        seen = self._seen.get(line_id, LineCounters(0, 0))
+        keys = [self._line(line_id), self._line(line_id, "places"), self._line(line_id, "pre")]
+        number = await self._run(
+            "join_line", keys, [person_key, int(opened), seed % 2147483646, seen.issued, LINE_KEEP_SECONDS]
+        )
+        if number is None:
+            return None
+        self._remember(line_id, LineCounters(max(seen.issued, int(number)), seen.admitted))
+        return int(number)
+
+    async def restore_place(self, line_id: str, person_key: str, number: int) -> None:
+        await self._run(
+            "restore_place", [self._line(line_id), self._line(line_id, "places")], [person_key, number]
+        )
+
+    async def counters(self, line_id: str, now: float, rate: float, cap: int | None) -> LineCounters:
+        seen = self._seen.get(line_id, LineCounters(0, 0))
+        issued, admitted = await self._run(
+            "counters", [self._line(line_id), self._line(line_id, "holders")],
+            [repr(now), repr(rate), -1 if cap is None else cap, seen.issued, seen.admitted],
+        )
+        counters = LineCounters(int(issued), int(admitted))
+        self._remember(line_id, counters)
+        return counters
+
+    def _remember(self, line_id: str, counters: LineCounters) -> None:
+        seen = self._seen.get(line_id, LineCounters(0, 0))
+        self._seen[line_id] = LineCounters(
+            max(seen.issued, counters.issued), max(seen.admitted, counters.admitted)
+        )
+
+    async def hold_admission(self, line_id: str, person_key: str, until: float) -> None:
+        holders = self._line(line_id, "holders")
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(holders, {person_key: until})
+            pipe.expire(holders, LINE_KEEP_SECONDS)
+            await pipe.execute()
+
+    async def release_admission(self, line_id: str, person_key: str) -> None:
+        await self._redis.zrem(self._line(line_id, "holders"), person_key)
+
+    # congestion ------------------------------------------------------------------------
+    async def method_started(self, method: str) -> None:
+        # Each call in flight is a member stamped with the real time, so the calls of a
+        # worker that died are forgotten instead of inflating the figure for ever.
+        member = f"{self._worker}:{next(self._calls)}"
+        self._in_flight.setdefault(method, []).append(member)
+        await self._redis.zadd(self._method(method, "in_flight"), {member: time.time()})
+
+    async def method_finished(self, method: str, seconds: float) -> None:
+        started = self._in_flight.get(method)
+        member = started.pop() if started else ""
+        await self._run(
+            "method_finished",
+            [self._method(method, "in_flight"), self._method(method, "latency")],
+            [member, repr(seconds), LATENCY_SAMPLES],
+        )
+
+    async def method_figures(self, method: str) -> tuple[int, float]:
+        in_flight = self._method(method, "in_flight")
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(in_flight, "-inf", time.time() - IN_FLIGHT_FORGET_SECONDS)
+            pipe.zcard(in_flight)
+            pipe.lrange(self._method(method, "latency"), 0, -1)
+            _, count, samples = await pipe.execute()
+        recent = sum(map(float, samples)) / len(samples) if samples else 0.0
+        return int(count), recent

@@ -1,0 +1,32 @@
+-- Advance the admitted counter by the elapsed time and read both counters, atomically.
+-- The token bucket of vaxbook.domain.queue.advance_admitted: whichever worker asks first
+-- advances it, so no leader is needed and a dead worker stalls nothing.
+-- KEYS: line hash, holders zset (person -> pass expiry);
+-- ARGV: now, rate, cap (-1: none), issued floor, admitted floor.
+local line, holders = KEYS[1], KEYS[2]
+local now, rate, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+local active = redis.call('ZCARD', holders)
+local v = redis.call('HMGET', line, 'issued', 'admitted', 'tokens', 'tick')
+-- The floors are what this worker last saw: after Redis lost the line they restore it.
+local issued = math.max(v[1] and tonumber(v[1]) or 0, tonumber(ARGV[4]))
+local admitted = math.max(v[2] and tonumber(v[2]) or 0, tonumber(ARGV[5]))
+local burst = math.max(rate, 1)
+local tokens = v[3] and tonumber(v[3]) or burst
+local tick = v[4] and tonumber(v[4]) or nil
+local elapsed = 0
+if tick then
+  elapsed = math.max(now - tick, 0)
+end
+local available = tokens + elapsed * rate
+local step = math.min(math.floor(available), issued - admitted)
+if cap >= 0 then
+  step = math.min(step, cap - active)
+end
+step = math.max(step, 0)
+admitted = admitted + step
+tokens = math.min(available - step, burst)
+-- A worker whose clock is a little behind must not wind the bucket back.
+redis.call('HSET', line, 'issued', issued, 'admitted', admitted, 'tokens', tostring(tokens),
+  'tick', tostring(math.max(now, tick or now)))
+return {issued, admitted}
