@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vaxbook.bench.cli import rush, simulate
 from vaxbook.config import Settings
 
 app = typer.Typer(help="vaxbook: vaccination pre-reservation under a national rush.", no_args_is_help=True)
@@ -19,6 +20,8 @@ campaign_app = typer.Typer(help="Campaign files.", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
 db_app = typer.Typer(help="The ledger's database (cluster mode: PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.command()(rush)
+app.command()(simulate)
 console = Console()
 
 DatabaseUrl = Annotated[

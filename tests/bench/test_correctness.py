@@ -23,8 +23,9 @@ def clean() -> LedgerSnapshot:
 
 
 def rules(snapshot: LedgerSnapshot, confirmed: set[str] | None = None) -> set[str]:
-    found = check_ledger(snapshot, {"VB1", "VB2"} if confirmed is None else confirmed,
-                         interval_days=GAP, main_period=True)
+    found = check_ledger(
+        snapshot, {"VB1", "VB2"} if confirmed is None else confirmed, interval_days=GAP, main_period=True
+    )
     return {v.rule for v in found}
 
 
@@ -52,8 +53,9 @@ def test_counter_disagreeing_with_bookings_is_found() -> None:
 def test_booking_from_another_groups_share_is_found() -> None:
     """In the main period, a person of group 4 booking from group 3's share is a violation."""
     snapshot = clean()
-    seeded = replace(snapshot, bookings=[snapshot.bookings[0],
-                                         replace(snapshot.bookings[1], birth_date=date(1990, 1, 14))])
+    seeded = replace(
+        snapshot, bookings=[snapshot.bookings[0], replace(snapshot.bookings[1], birth_date=date(1990, 1, 14))]
+    )
     assert rules(seeded) == {"group_share_exceeded"}
 
 
@@ -73,9 +75,12 @@ def test_confirmed_but_missing_booking_is_found() -> None:
 def test_cancelled_confirmed_booking_counts_as_missing() -> None:
     """A confirmed booking that is not active any more is not where it should be."""
     snapshot = clean()
-    seeded = replace(snapshot, bookings=[snapshot.bookings[0], replace(snapshot.bookings[1], active=False)],
-                     shares=[ShareRow(1, 3, 2, 1), snapshot.shares[1]],
-                     slots=[snapshot.slots[0], replace(snapshot.slots[1], second_booked=1)])
+    seeded = replace(
+        snapshot,
+        bookings=[snapshot.bookings[0], replace(snapshot.bookings[1], active=False)],
+        shares=[ShareRow(1, 3, 2, 1), snapshot.shares[1]],
+        slots=[snapshot.slots[0], replace(snapshot.slots[1], second_booked=1)],
+    )
     assert rules(seeded) == {"confirmed_booking_missing"}
 
 
@@ -83,8 +88,11 @@ def test_booking_without_second_dose_is_found() -> None:
     """A confirmed booking whose second dose is absent is reported."""
     snapshot = clean()
     alone = replace(snapshot.bookings[1], second_slot_id=None)
-    seeded = replace(snapshot, bookings=[snapshot.bookings[0], alone],
-                     slots=[snapshot.slots[0], replace(snapshot.slots[1], second_booked=1)])
+    seeded = replace(
+        snapshot,
+        bookings=[snapshot.bookings[0], alone],
+        slots=[snapshot.slots[0], replace(snapshot.slots[1], second_booked=1)],
+    )
     assert rules(seeded) == {"second_dose_missing"}
 
 

@@ -61,9 +61,12 @@ def predict(scenario: Scenario) -> Prediction:
         admitted_at = max(arrives, admitted_at) + size / rate
         waits.append(admitted_at - arrives)
     return Prediction(
-        served_per_second=rate, limited_by=limit,
-        wait_p50_seconds=percentile(waits, 50), wait_p95_seconds=percentile(waits, 95),
-        wait_max_seconds=max(waits), mean_wait_seconds=sum(waits) / len(waits),
+        served_per_second=rate,
+        limited_by=limit,
+        wait_p50_seconds=percentile(waits, 50),
+        wait_p95_seconds=percentile(waits, 95),
+        wait_max_seconds=max(waits),
+        mean_wait_seconds=sum(waits) / len(waits),
         everyone_served_seconds=admitted_at + scenario.journey_seconds,
     )
 

@@ -85,38 +85,65 @@ def _capacity(snapshot: LedgerSnapshot, active: list[BookingRow]) -> list[Violat
     for share in snapshot.shares:
         taken = first.get((share.slot_id, share.group), 0)
         if max(share.booked, taken) > share.capacity:
-            found.append(Violation("slot_over_capacity", f"slot {share.slot_id} group {share.group}: "
-                                   f"{taken} bookings, counter {share.booked}, capacity {share.capacity}"))
+            found.append(
+                Violation(
+                    "slot_over_capacity",
+                    f"slot {share.slot_id} group {share.group}: "
+                    f"{taken} bookings, counter {share.booked}, capacity {share.capacity}",
+                )
+            )
         elif taken != share.booked:
-            found.append(Violation("counter_drift", f"slot {share.slot_id} group {share.group}: "
-                                   f"{taken} bookings but counter {share.booked}"))
+            found.append(
+                Violation(
+                    "counter_drift",
+                    f"slot {share.slot_id} group {share.group}: {taken} bookings but counter {share.booked}",
+                )
+            )
     for slot in snapshot.slots:
         taken = second.get(slot.id, 0)
         if max(slot.second_booked, taken) > slot.second_capacity:
-            found.append(Violation("slot_over_capacity", f"slot {slot.id} second doses: {taken} bookings,"
-                                   f" counter {slot.second_booked}, capacity {slot.second_capacity}"))
+            found.append(
+                Violation(
+                    "slot_over_capacity",
+                    f"slot {slot.id} second doses: {taken} bookings,"
+                    f" counter {slot.second_booked}, capacity {slot.second_capacity}",
+                )
+            )
         elif taken != slot.second_booked:
-            found.append(Violation("counter_drift", f"slot {slot.id} second doses: {taken} bookings"
-                                   f" but counter {slot.second_booked}"))
+            found.append(
+                Violation(
+                    "counter_drift",
+                    f"slot {slot.id} second doses: {taken} bookings but counter {slot.second_booked}",
+                )
+            )
     return found
 
 
 def _own_group_shares(active: list[BookingRow]) -> list[Violation]:
     return [
-        Violation("group_share_exceeded", f"booking {b.id} of group {b.birth_date.day % 10}"
-                  f" took a place from group {b.share_group}'s share")
-        for b in active if b.share_group != b.birth_date.day % 10
+        Violation(
+            "group_share_exceeded",
+            f"booking {b.id} of group {b.birth_date.day % 10}"
+            f" took a place from group {b.share_group}'s share",
+        )
+        for b in active
+        if b.share_group != b.birth_date.day % 10
     ]
 
 
 def _one_per_person(active: list[BookingRow]) -> list[Violation]:
     counts = Counter(b.person_key for b in active)
-    return [Violation("several_active_bookings", f"person {key[:12]}… holds {n} active bookings")
-            for key, n in counts.items() if n > 1]
+    return [
+        Violation("several_active_bookings", f"person {key[:12]}… holds {n} active bookings")
+        for key, n in counts.items()
+        if n > 1
+    ]
 
 
 def _confirmed_present(
-    snapshot: LedgerSnapshot, active: list[BookingRow], confirmed_ids: set[str],
+    snapshot: LedgerSnapshot,
+    active: list[BookingRow],
+    confirmed_ids: set[str],
     interval_days: dict[str, int],
 ) -> list[Violation]:
     slots = {s.id: s for s in snapshot.slots}
@@ -125,19 +152,30 @@ def _confirmed_present(
     for booking_id in sorted(confirmed_ids):
         booking = by_id.get(booking_id)
         if booking is None:
-            found.append(Violation("confirmed_booking_missing", f"{booking_id} was confirmed but is not"
-                                   " an active booking in the ledger"))
+            found.append(
+                Violation(
+                    "confirmed_booking_missing",
+                    f"{booking_id} was confirmed but is not an active booking in the ledger",
+                )
+            )
             continue
         first = slots.get(booking.first_slot_id)
         second = slots.get(booking.second_slot_id) if booking.second_slot_id is not None else None
         gap = interval_days.get(first.vaccine_id) if first else None
-        if first is None or second is None or gap is None or (
-            second.clinic_id, second.vaccine_id, (second.day - first.day).days
-        ) != (first.clinic_id, first.vaccine_id, gap):
+        if (
+            first is None
+            or second is None
+            or gap is None
+            or (second.clinic_id, second.vaccine_id, (second.day - first.day).days)
+            != (first.clinic_id, first.vaccine_id, gap)
+        ):
             found.append(Violation("second_dose_missing", f"{booking_id} has no matching second dose"))
     return found
 
 
 def _announced(active: list[BookingRow], confirmed_ids: set[str]) -> list[Violation]:
-    return [Violation("unannounced_booking", f"{b.id} is in the ledger but no 2xx response named it")
-            for b in active if b.id not in confirmed_ids]
+    return [
+        Violation("unannounced_booking", f"{b.id} is in the ledger but no 2xx response named it")
+        for b in active
+        if b.id not in confirmed_ids
+    ]

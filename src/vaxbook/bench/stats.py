@@ -52,8 +52,12 @@ def step_figures(step: str, latencies_seconds: Sequence[float], elapsed_seconds:
     """A step's request rate and latency percentiles, in milliseconds."""
     ms = [s * 1000 for s in latencies_seconds]
     return StepFigures(
-        step=step, count=len(ms), per_second=per_second(len(ms), elapsed_seconds),
-        p50_ms=percentile(ms, 50), p95_ms=percentile(ms, 95), p99_ms=percentile(ms, 99),
+        step=step,
+        count=len(ms),
+        per_second=per_second(len(ms), elapsed_seconds),
+        p50_ms=percentile(ms, 50),
+        p95_ms=percentile(ms, 95),
+        p99_ms=percentile(ms, 99),
         max_ms=max(ms) if ms else math.nan,
     )
 
@@ -80,10 +84,11 @@ def wait_figures(pairs: Iterable[tuple[float, float]]) -> WaitFigures:
     error = sum(abs(a - e) for a, e in listed) / len(listed) if listed else math.nan
     return WaitFigures(
         people=len(listed),
-        actual_p50=percentile(actual, 50), actual_p95=percentile(actual, 95),
+        actual_p50=percentile(actual, 50),
+        actual_p95=percentile(actual, 95),
         actual_max=max(actual) if actual else math.nan,
-        estimated_p50=percentile(estimated, 50), estimated_p95=percentile(estimated, 95),
+        estimated_p50=percentile(estimated, 50),
+        estimated_p95=percentile(estimated, 95),
         estimated_max=max(estimated) if estimated else math.nan,
         mean_abs_error=error,
     )
-

@@ -1,0 +1,117 @@
+"""The database's own ceiling: pgbench runs the ledger's booking transaction on the same database.
+
+It books into the rush's own slots (so the contention is the same), then every pgbench
+booking is removed and the counters are put back, so the rush starts from a clean ledger.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import asyncpg
+
+SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "booking.sql"
+_TPS = re.compile(r"^tps = ([\d.]+) \(without initial connection time\)", re.MULTILINE)
+_LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    transactions_per_second: float
+    latency_ms: float
+    clients: int
+    seconds: int
+    command: str
+
+
+async def prepare(database_url: str, group: int) -> int:
+    """A numbered list of (first-dose slot, its second-dose slot) for pgbench to pick from."""
+    db = await asyncpg.connect(database_url)
+    try:
+        await db.execute("DROP TABLE IF EXISTS bench_pgbench_slots")
+        await db.execute(
+            "CREATE TABLE bench_pgbench_slots AS SELECT (row_number() OVER (ORDER BY f.id))::int AS k,"
+            " f.id AS first_id, s.id AS second_id FROM slots f JOIN shares sh ON sh.slot_id = f.id"
+            " AND sh.grp = $1 AND sh.capacity > 0 JOIN slots s ON s.clinic_id = f.clinic_id"
+            " AND s.vaccine_id = f.vaccine_id AND s.start = f.start AND s.day = f.day + 42"
+            " AND s.second_capacity > 0 WHERE f.first_capacity > 0",
+            group,
+        )
+        await db.execute("ALTER TABLE bench_pgbench_slots ADD PRIMARY KEY (k)")
+        return int(await db.fetchval("SELECT count(*) FROM bench_pgbench_slots"))
+    finally:
+        await db.close()
+
+
+def run_pgbench(database_url: str, group: int, slots: int, clients: int, seconds: int) -> Ceiling:
+    """pgbench -M prepared (asyncpg prepares too), `clients` connections for `seconds`."""
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        raise RuntimeError("pgbench is missing: apt-get install postgresql-client (or postgresql-contrib)")
+    url = urlparse(database_url)
+    command = [
+        pgbench,
+        "-n",
+        "-M",
+        "prepared",
+        "-f",
+        str(SCRIPT),
+        "-c",
+        str(clients),
+        "-j",
+        "2",
+        "-T",
+        str(seconds),
+        "-D",
+        f"grp={group}",
+        "-D",
+        f"slots={slots}",
+        "-h",
+        url.hostname or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+        url.path.lstrip("/"),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    tps, latency = _TPS.search(done.stdout), _LATENCY.search(done.stdout)
+    if done.returncode != 0 or tps is None:
+        raise RuntimeError(f"pgbench failed: {done.stderr.strip() or done.stdout.strip()}")
+    return Ceiling(
+        float(tps[1]),
+        float(latency[1]) if latency else 0.0,
+        clients,
+        seconds,
+        " ".join(command[1:]).replace(str(SCRIPT), "benchmarks/booking.sql"),
+    )
+
+
+async def undo(database_url: str) -> int:
+    """Remove pgbench's bookings and put the counters back; how many bookings were removed."""
+    db = await asyncpg.connect(database_url)
+    try:
+        async with db.transaction():
+            await db.execute("DELETE FROM idempotency WHERE person_key LIKE 'pgbench-%'")
+            removed = await db.fetchval(
+                "WITH gone AS (DELETE FROM bookings WHERE person_key LIKE 'pgbench-%' RETURNING 1)"
+                " SELECT count(*) FROM gone"
+            )
+            await db.execute(
+                "UPDATE shares sh SET booked = (SELECT count(*) FROM bookings b WHERE b.cancelled_at IS NULL"
+                " AND b.first_slot_id = sh.slot_id AND b.share_group = sh.grp) WHERE booked > 0"
+            )
+            await db.execute(
+                "UPDATE slots s SET second_booked = (SELECT count(*) FROM bookings b"
+                " WHERE b.cancelled_at IS NULL AND b.second_slot_id = s.id) WHERE second_booked > 0"
+            )
+            await db.execute("DROP TABLE bench_pgbench_slots")
+        await db.execute("VACUUM ANALYZE")
+        return int(removed)
+    finally:
+        await db.close()

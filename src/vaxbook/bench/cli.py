@@ -1,0 +1,151 @@
+"""The `vaxbook rush` and `vaxbook simulate` commands (registered in vaxbook.cli)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+POST_ADMISSION_STEPS = ("regions", "districts", "clinics", "slots", "book", "booking_me")
+
+
+def rush(
+    mode: str = typer.Option(
+        "journey",
+        help="journey (every step) | booking (booking endpoint only, "
+        "pre-issued admission passes) | status (line status only, one person each)",
+    ),
+    people: int = typer.Option(5000, min=1, max=2_000_000, help="virtual people"),
+    concurrency: int = typer.Option(256, min=1, help="HTTP requests in flight at most (all generators)"),
+    ramp: float = typer.Option(0.0, min=0, help="arrivals spread over this many seconds; 0: all at opening"),
+    admission_rate: float = typer.Option(1000.0, min=0.01, help="people the line admits per second"),
+    workers: int = typer.Option(1, min=1, help="server worker processes (more than 1 needs --redis-url)"),
+    generators: int = typer.Option(1, min=1, help="load-generator processes"),
+    database_url: str = typer.Option(
+        "sqlite:///var/bench/rush.db",
+        help="the run's ledger, dropped and recreated: sqlite:///... or "
+        "postgresql://postgres@127.0.0.1:5432/vaxbook_bench",
+    ),
+    redis_url: str | None = typer.Option(None, help="redis://127.0.0.1:6379/0 (cluster mode)"),
+    clinics: int = typer.Option(300, min=17, help="synthetic clinics"),
+    stock_ratio: float = typer.Option(1.5, min=0.1, help="places in the open group's shares per person"),
+    max_seconds: float = typer.Option(120.0, min=1, max=3600, help="the generator stops after this"),
+    status_seconds: float = typer.Option(
+        10.0, min=1, max=600, help="status mode: how long each person polls"
+    ),
+    pgbench_seconds: int = typer.Option(
+        10, min=0, max=600, help="database ceiling run (PostgreSQL); 0: skip"
+    ),
+    pgbench_clients: int = typer.Option(16, min=1, max=200, help="pgbench connections"),
+    port: int = typer.Option(8765, help="port of the server started on 127.0.0.1"),
+    json_out: Path = typer.Option(Path("var/bench/rush-report.json"), "--json", help="report as JSON"),
+) -> None:
+    """Drive a national-opening rush over HTTP, check the ledger, and report (fails on any violation)."""
+    from vaxbook.bench.report import print_report, write_json  # noqa: PLC0415  # heavy imports on use only
+    from vaxbook.bench.rush import RushOptions, run_rush  # noqa: PLC0415  # as above
+
+    if mode not in ("journey", "booking", "status"):
+        raise typer.BadParameter("journey, booking or status", param_hint="--mode")
+    if workers > 1 and not redis_url:
+        raise typer.BadParameter(
+            "more than one worker needs a shared gate: --redis-url", param_hint="--workers"
+        )
+    options = RushOptions(
+        mode=mode,
+        people=people,
+        connections=concurrency,
+        ramp_seconds=ramp,
+        # status mode keeps everyone waiting, so only the status answer is measured
+        admission_rate=0.01 if mode == "status" else admission_rate,
+        workers=workers,
+        generators=generators,
+        database_url=database_url,
+        redis_url=redis_url,
+        clinics=clinics,
+        stock_ratio=stock_ratio,
+        max_seconds=max_seconds,
+        status_seconds=status_seconds,
+        pgbench_seconds=pgbench_seconds,
+        pgbench_clients=pgbench_clients,
+        port=port,
+        command="vaxbook " + shlex.join(sys.argv[1:]),
+    )
+    report = run_rush(options, console)
+    print_report(report, console)
+    write_json(report, json_out)
+    console.print(f"report written to {json_out}")
+    if not report.correct:
+        raise typer.Exit(1)
+
+
+def simulate(
+    people: int = typer.Option(2_000_000, min=1, help="people arriving"),
+    admission_rate: float = typer.Option(2_000_000 / 3600, min=0.01, help="people admitted per second"),
+    ramp: float = typer.Option(0.0, min=0, help="arrivals spread over this many seconds; 0: all at once"),
+    report: Path | None = typer.Option(
+        None, help="a journey-mode rush report (JSON): per-machine rate and journey time are taken from it"
+    ),
+    machines: int = typer.Option(1, min=1, help="machines like the measured one"),
+    cohort: int = typer.Option(13_500_000, min=1, help="the whole cohort to serve"),
+) -> None:
+    """Predict waits and the time to serve everyone; reproduce the 2021 estimate; machines needed."""
+    from vaxbook.bench.capacity import (  # noqa: PLC0415  # as above
+        Scenario,
+        hours_to_serve,
+        machines_needed,
+        predict,
+        rate_for_max_wait,
+    )
+
+    machine_rate, journey = None, 0.0
+    if report is not None:
+        measured = json.loads(report.read_text(encoding="utf-8"))
+        machine_rate = float(measured["figures"]["people_completed_per_second"]) or None
+        journey = sum(
+            (s["p50_ms"] or 0) / 1000 for s in measured["steps"] if s["step"] in POST_ADMISSION_STEPS
+        )
+    scenario = Scenario(people, admission_rate, ramp, journey, machine_rate, machines)
+    found = predict(scenario)
+    table = Table("", "value")
+    table.add_row(
+        "people, arrival", f"{people:,}, " + ("all at once" if not ramp else f"ramp over {ramp:g} s")
+    )
+    table.add_row("admission rate", f"{admission_rate:,.1f}/s ({admission_rate * 3600:,.0f}/h)")
+    if machine_rate:
+        table.add_row("measured machine rate", f"{machine_rate:,.1f} people/s x {machines} machine(s)")
+    table.add_row("served at", f"{found.served_per_second:,.1f}/s, limited by {found.limited_by}")
+    for name, value in (
+        ("wait p50", found.wait_p50_seconds),
+        ("wait p95", found.wait_p95_seconds),
+        ("wait max", found.wait_max_seconds),
+        ("mean wait", found.mean_wait_seconds),
+        ("everyone booked after", found.everyone_served_seconds),
+    ):
+        table.add_row(name, f"{value / 60:,.1f} min")
+    console.print(table)
+    console.print(
+        "2021 briefing: 2,000,000 at once at about 2,000,000/h -> waits 35-50 min. The model gives a "
+        f"uniform wait from 0 to {2_000_000 / (2_000_000 / 3600) / 60:.0f} min (median 30). The briefing's "
+        f"35-50 min is the last person's wait at {rate_for_max_wait(2_000_000, 50 * 60) * 3600:,.0f}"
+        f"-{rate_for_max_wait(2_000_000, 35 * 60) * 3600:,.0f}/h, or at 2,000,000/h the wait of the "
+        "58th-83rd percentile; it reads as a typical wait with the system running a little above 2 M/h."
+    )
+    target = 2_000_000 / 3600
+    if machine_rate:
+        needed = machines_needed(target, machine_rate)
+        console.print(
+            f"machines like this one for 2,000,000 people/h: {needed}; the cohort of {cohort:,} "
+            f"then takes {hours_to_serve(cohort, target):.2f} h of booking "
+            f"({hours_to_serve(cohort, machine_rate * needed):.2f} h at {needed} machines' full rate)"
+        )
+    else:
+        console.print(
+            f"the cohort of {cohort:,} at {admission_rate * 3600:,.0f}/h takes "
+            f"{hours_to_serve(cohort, found.served_per_second):.2f} h; pass --report for machines"
+        )

@@ -1,0 +1,86 @@
+"""A load-generator process: its share of the people, on its own event loop (uvloop).
+
+Several such processes run side by side, because one Python process cannot make enough
+requests to load a server that uses both cores. Each reports its own CPU time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.sharedctypes import Synchronized
+
+import aiohttp
+import uvloop
+
+from vaxbook.bench.citizen import Citizen, Session, journey
+from vaxbook.bench.population import citizen, group_birth_dates
+from vaxbook.bench.tally import Tally
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    mode: str  # journey | booking | status
+    base_url: str
+    first_index: int
+    people: int
+    connections: int  # HTTP requests this process keeps in flight at most
+    ramp_seconds: float  # 0: everyone at the opening instant
+    max_seconds: float  # the process stops by itself after this
+    group: int
+    run: str
+    secret: str  # booking and status modes sign credentials as the server would
+    line_id: str
+    slot_ids: tuple[int, ...]  # booking mode picks among these
+    status_seconds: float  # status mode polls for this long
+
+
+Person = Callable[[Session, Citizen, random.Random], Awaitable[None]]
+
+
+def worker_main(plan: WorkerPlan, finished: Synchronized[int], results: Queue[Tally]) -> None:
+    """Process entry point: run the plan, then hand back the tally."""
+    began = time.process_time()
+    tally = uvloop.run(_run(plan, finished))
+    tally.cpu_seconds = time.process_time() - began
+    results.put(tally)
+
+
+async def _run(plan: WorkerPlan, finished: Synchronized[int]) -> Tally:
+    from vaxbook.bench import modes  # noqa: PLC0415  # imports the token signer only in this process
+
+    tally = Tally()
+    deadline = time.monotonic() + plan.max_seconds
+    births = group_birth_dates(plan.group)
+    people = [citizen(plan.first_index + i, births, plan.run) for i in range(plan.people)]
+    person: Person = journey
+    if plan.mode == "booking":
+        person = modes.booking_only(plan)
+    elif plan.mode == "status":
+        person = modes.status_only(plan)
+    connector = aiohttp.TCPConnector(
+        limit=plan.connections, limit_per_host=plan.connections, ttl_dns_cache=None
+    )
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        session = Session(http, plan.base_url, tally, deadline)
+        tally.first_start = time.time()
+        started = time.monotonic()
+
+        async def one(index: int, who: Citizen) -> None:
+            if plan.ramp_seconds:
+                await asyncio.sleep(
+                    max(started + plan.ramp_seconds * index / plan.people - time.monotonic(), 0)
+                )
+            await person(session, who, random.Random(plan.first_index + index))
+            with finished.get_lock():
+                finished.value += 1
+
+        await asyncio.gather(*(one(i, who) for i, who in enumerate(people)))
+    if tally.last_done is None:
+        tally.last_done = time.time()
+    return tally

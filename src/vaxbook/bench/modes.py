@@ -1,0 +1,100 @@
+"""The two focused modes: booking only (pre-issued admission passes) and line status only.
+
+Both sign credentials with the server's secret, exactly as the server would, so the
+measured requests are the booking or the status request alone.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import TYPE_CHECKING
+
+from vaxbook.bench.citizen import SLOT_TRIES, Citizen, GaveUp, Session, bearer, book
+from vaxbook.domain.identity import mask_name, parse_resident_number, person_key
+from vaxbook.tokens import AdmissionPass, Identity, Signer
+
+if TYPE_CHECKING:
+    from vaxbook.bench.generator import Person, WorkerPlan
+
+NAME = "홍길동"
+
+
+def _signer(plan: WorkerPlan) -> Signer:
+    return Signer(plan.secret.encode(), time.time)
+
+
+def booking_only(plan: WorkerPlan) -> Person:
+    """Each person holds an admission pass and only books (a full slot: another random slot)."""
+    signer, secret = _signer(plan), plan.secret.encode()
+
+    async def person(s: Session, c: Citizen, rng: random.Random) -> None:
+        number = parse_resident_number(c.number)
+        admission = signer.sign(
+            AdmissionPass(
+                person=person_key(number, secret),
+                device=c.device,
+                line=plan.line_id,
+                groups=[plan.group],
+                birth=number.birth_date.isoformat(),
+                name=mask_name(NAME),
+                exp=time.time() + 3600,
+            )
+        )
+        try:
+            for _ in range(SLOT_TRIES):
+                if await book(s, c.device, admission, rng.choice(plan.slot_ids)) is not None:
+                    s.tally.completed += 1
+                    s.tally.last_done = time.time()
+                    return
+            s.tally.gave_up["book"] += 1
+        except GaveUp as stop:
+            s.tally.gave_up[stop.step] += 1
+
+    return person
+
+
+def status_only(plan: WorkerPlan) -> Person:
+    """Each person joins the line once, then asks for its status back to back for a while."""
+    signer, secret = _signer(plan), plan.secret.encode()
+
+    async def person(s: Session, c: Citizen, rng: random.Random) -> None:
+        number = parse_resident_number(c.number)
+        now = time.time()
+        identity = signer.sign(
+            Identity(
+                person=person_key(number, secret),
+                device=c.device,
+                birth=number.birth_date.isoformat(),
+                name=mask_name(NAME),
+                iat=now,
+                exp=now + 3600,
+            )
+        )
+        try:
+            status, view, _ = await s.call(
+                "line_join", "POST", "/api/line/join", headers=bearer(c.device, identity)
+            )
+            if status != 200:
+                raise GaveUp("line_join")
+            until = time.monotonic() + plan.status_seconds
+            while time.monotonic() < until:
+                status, answer, cache = await s.call(
+                    "line_status",
+                    "GET",
+                    "/api/line/status",
+                    params={"ticket": view["ticket"]},
+                    headers={"X-Device-Id": c.device},
+                )
+                if status != 200:
+                    raise GaveUp("line_status")
+                cacheable = answer.get("state") == "waiting" and "max-age=" in cache
+                s.tally.cacheable_status += cacheable
+                s.tally.uncacheable_status += not cacheable
+        except GaveUp as stop:
+            s.tally.gave_up[stop.step] += 1
+            return
+        s.tally.completed += 1
+        s.tally.last_done = time.time()
+
+    return person
