@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def rush(
         10, min=0, max=600, help="database ceiling run (PostgreSQL); 0: skip"
     ),
     pgbench_clients: int = typer.Option(16, min=1, max=200, help="pgbench connections"),
-    port: int = typer.Option(8765, help="port of the server started on 127.0.0.1"),
+    port: int = typer.Option(0, help="port of the server started on 127.0.0.1; 0: any free port"),
     json_out: Path = typer.Option(Path("var/bench/rush-report.json"), "--json", help="report as JSON"),
 ) -> None:
     """Drive a national-opening rush over HTTP, check the ledger, and report (fails on any violation)."""
@@ -76,6 +77,8 @@ def rush(
         port=port,
         command="vaxbook " + shlex.join(sys.argv[1:]),
     )
+    # a `timeout` or Ctrl-C still stops the server this command started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     report = run_rush(options, console)
     print_report(report, console)
     write_json(report, json_out)

@@ -52,7 +52,7 @@ class RushOptions:
     status_seconds: float = 10.0
     pgbench_seconds: int = 10
     pgbench_clients: int = 16
-    port: int = 8765
+    port: int = 0
     work_dir: Path = Path("var/bench")
     command: str = ""
 
@@ -98,6 +98,14 @@ async def _load(settings: Settings, plan: InventoryPlan, first_day: datetime) ->
         await load_inventory(ClinicService(ledger), plan, first_day.date())
     finally:
         await ledger.close()
+    if settings.database_url.startswith("postgres"):
+        import asyncpg  # noqa: PLC0415  # only PostgreSQL runs need it here
+
+        db = await asyncpg.connect(settings.database_url)
+        try:
+            await db.execute("ANALYZE")  # fresh statistics after a bulk load, as an operator would
+        finally:
+            await db.close()
 
 
 async def _slot_ids(database_url: str, group: int) -> tuple[int, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ class Server:
     """The service in its own processes, on 127.0.0.1 only."""
 
     def __init__(self, port: int, workers: int, env: dict[str, str], log: Path) -> None:
+        port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
         self._command = [
             sys.executable,
@@ -91,3 +93,10 @@ class Server:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
