@@ -149,30 +149,32 @@ async def wait_in_line(s: Session, c: Citizen, identity: str) -> str:
     return str(view["admission_pass"])
 
 
+async def browse(
+    s: Session, step: str, path: str, auth: dict[str, str], key: str, params: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One list of the booking pages; an error answer ends the journey at this step."""
+    status, body, _ = await s.call(step, "GET", path, headers=auth, params=params)
+    if status != 200:
+        raise GaveUp(step)
+    return list(body.get(key, []))
+
+
 async def choose_and_book(s: Session, c: Citizen, admission: str, rng: random.Random) -> str:
     """Provinces -> districts -> clinics -> slots -> book (with an Idempotency-Key); the booking id."""
     auth = bearer(c.device, admission)
-    _, body, _ = await s.call("regions", "GET", "/api/regions", headers=auth)
-    province = pick_free(body.get("provinces", []), rng)
+    province = pick_free(await browse(s, "regions", "/api/regions", auth, "provinces"), rng)
     if province is None:
         raise GaveUp("sold_out")
-    _, body, _ = await s.call("districts", "GET", f"/api/regions/{province['name']}/districts", headers=auth)
-    district = pick_free(body.get("districts", []), rng)
+    path = f"/api/regions/{province['name']}/districts"
+    district = pick_free(await browse(s, "districts", path, auth, "districts"), rng)
     if district is None:
         raise GaveUp("sold_out")
+    where = {"sido": province["name"], "sigungu": district["name"]}
     for _ in range(SLOT_TRIES):
-        _, body, _ = await s.call(
-            "clinics",
-            "GET",
-            "/api/clinics",
-            headers=auth,
-            params={"sido": province["name"], "sigungu": district["name"]},
-        )
-        clinic = pick_free(body.get("clinics", []), rng)
+        clinic = pick_free(await browse(s, "clinics", "/api/clinics", auth, "clinics", where), rng)
         if clinic is None:
             raise GaveUp("sold_out")
-        _, body, _ = await s.call("slots", "GET", f"/api/clinics/{clinic['id']}/slots", headers=auth)
-        slot = pick_free(body.get("slots", []), rng)
+        slot = pick_free(await browse(s, "slots", f"/api/clinics/{clinic['id']}/slots", auth, "slots"), rng)
         if slot is None:
             continue
         booking_id = await book(s, c.device, admission, int(slot["id"]))

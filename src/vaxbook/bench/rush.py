@@ -27,7 +27,7 @@ from vaxbook.bench.generator import WorkerPlan, worker_main
 from vaxbook.bench.ledger_rows import read_snapshot, sqlite_path
 from vaxbook.bench.population import InventoryPlan, load_inventory, plan_inventory
 from vaxbook.bench.report import Report, RunFacts, build_report
-from vaxbook.bench.server import Server
+from vaxbook.bench.server import Server, backend_cpu_seconds
 from vaxbook.bench.tally import Tally
 from vaxbook.config import Settings
 from vaxbook.demo import demo_campaign, write_demo_campaign
@@ -216,11 +216,12 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         plans.append(replace(base, first_index=first, people=count))
         first += count
     try:
-        server_cpu = server.cpu_seconds()
+        server_cpu, backend_cpu = server.cpu_seconds(), backend_cpu_seconds()
         psutil.cpu_percent(None)
         tally = _drive(options, plans, console)
         machine_busy = psutil.cpu_percent(None)
         server_cpu = server.cpu_seconds() - server_cpu
+        backend_cpu = backend_cpu_seconds() - backend_cpu
     finally:
         server.stop()
     elapsed = (tally.last_done or time.time()) - (tally.first_start or time.time())
@@ -249,6 +250,7 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         elapsed_seconds=round(elapsed, 2),
         generator_cpu_seconds=round(tally.cpu_seconds, 2),
         server_cpu_seconds=round(server_cpu, 2),
+        backend_cpu_seconds=round(backend_cpu, 2),
         machine_cpu_percent=machine_busy,
         command=options.command,
     )

@@ -100,3 +100,16 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+BACKENDS = ("postgres", "redis-server")
+
+
+def backend_cpu_seconds() -> float:
+    """User + system CPU so far of the PostgreSQL and Redis processes on this machine (read only)."""
+    total = 0.0
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        times = process.info.get("cpu_times")
+        if process.info.get("name") in BACKENDS and times is not None:
+            total += times.user + times.system
+    return total

@@ -14,6 +14,7 @@ from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
 from vaxbook.ports import Clock, Gate, Ledger, Notifier
+from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.waiting_room import WaitingRoom
 from vaxbook.tokens import AdmissionPass, Identity
 
@@ -43,6 +44,7 @@ class BookingService:
             maxsize=20_000, ttl=browse_cache_seconds, timer=time.monotonic
         )
         self._cache_enabled = browse_cache_seconds > 0
+        self._loads: SingleFlight[Any] = SingleFlight()
 
     # browsing ------------------------------------------------------------------------
     async def provinces(self, admission: AdmissionPass) -> list[RegionFree]:
@@ -136,7 +138,11 @@ class BookingService:
     async def _cached(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
         if self._cache_enabled and key in self._cache:
             return self._cache[key]  # type: ignore[no-any-return]  # keyed by the loader's type
+        if not self._cache_enabled:
+            return await load()
+        return await self._loads.run(key, lambda: self._load_into_cache(key, load))  # type: ignore[no-any-return]  # keyed by the loader's type
+
+    async def _load_into_cache(self, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
         value = await load()
-        if self._cache_enabled:
-            self._cache[key] = value
+        self._cache[key] = value
         return value

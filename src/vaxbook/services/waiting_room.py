@@ -18,9 +18,10 @@ from vaxbook.domain.queue import (
     people_ahead,
     poll_after_seconds,
 )
-from vaxbook.domain.rotation import Window, window_by_id
+from vaxbook.domain.rotation import Window, all_windows
 from vaxbook.ports import Clock, Gate, Ledger
 from vaxbook.services.eligibility import EligibilityService
+from vaxbook.services.single_flight import SingleFlight
 from vaxbook.tokens import AdmissionPass, Identity, Signer, Ticket
 
 
@@ -69,6 +70,9 @@ class WaitingRoom:
         self._counters: dict[str, tuple[float, LineCounters]] = {}
         self._stock: dict[str, tuple[float, int]] = {}
         self._meters: dict[str, AdmissionRateMeter] = {}
+        self._counters_flight: SingleFlight[LineCounters] = SingleFlight()
+        self._stock_flight: SingleFlight[int] = SingleFlight()
+        self._windows = {w.id: w for w in all_windows(campaign)}  # the campaign is fixed per process
 
     async def join(self, identity: Identity) -> LineView:
         """Take (or get back) the person's one place in their window's line."""
@@ -89,7 +93,7 @@ class WaitingRoom:
     async def status(self, ticket_token: str, device_id: str) -> LineView:
         """Where the ticket stands now; an admitted ticket gets its admission pass."""
         ticket = self._signer.read(Ticket, ticket_token, device=device_id)
-        window = window_by_id(self._campaign, ticket.line)
+        window = self._windows.get(ticket.line)
         if window is None:
             raise VaxbookError("ticket_invalid")
         if ticket.number is None and self._opened(window):
@@ -137,6 +141,9 @@ class WaitingRoom:
         cached = self._counters.get(line_id)
         if cached and time.monotonic() - cached[0] < self._settings.counters_cache_seconds:
             return cached[1]
+        return await self._counters_flight.run(line_id, lambda: self._fetch_counters(line_id, now))
+
+    async def _fetch_counters(self, line_id: str, now: float) -> LineCounters:
         counters = await self._gate.counters(
             line_id, now, self._settings.admission_rate, self._settings.admission_cap
         )
@@ -149,11 +156,14 @@ class WaitingRoom:
         cached = self._stock.get(window.id)
         if cached and time.monotonic() - cached[0] < self._settings.stock_cache_seconds:
             return cached[1] == 0
+        return await self._stock_flight.run(window.id, lambda: self._fetch_stock(window)) == 0
+
+    async def _fetch_stock(self, window: Window) -> int:
         free = await self._ledger.free_first_doses(
             tuple(share_order(window.group)), self._clock.now().astimezone(self._campaign.timezone).date()
         )
         self._stock[window.id] = (time.monotonic(), free)
-        return free == 0
+        return free
 
     def _opened(self, window: Window) -> bool:
         return self._clock.now() >= window.opens
