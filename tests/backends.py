@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from urllib.parse import urlparse, urlunparse
 
 import asyncpg
@@ -18,6 +21,7 @@ from vaxbook.adapters.postgres.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("VAXBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("VAXBOOK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+T = TypeVar("T")
 LEDGER_TABLES = "clinics, slots, shares, bookings, idempotency"
 
 
@@ -75,6 +79,7 @@ def drop_prefix(prefix: str, url: str = REDIS_URL) -> None:
         client.close()
 
 
-def run(coroutine: object) -> object:
-    """Run a coroutine from synchronous fixture code (no event loop is running there)."""
-    return asyncio.run(coroutine)  # type: ignore[arg-type]  # any coroutine
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from synchronous fixture code, even one called inside a running loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

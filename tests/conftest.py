@@ -61,7 +61,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def cluster_database() -> Iterator[str]:
     """One migrated PostgreSQL database for the session's cluster-mode tests, dropped at the end."""
-    url = str(backends.run(backends.create_database()))
+    url = backends.run(backends.create_database())
     yield url
     backends.run(backends.drop_database(url))
 

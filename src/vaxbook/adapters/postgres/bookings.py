@@ -90,12 +90,15 @@ async def change(db: Any, request: BookingRequest) -> Booking:
     if earlier is not None:
         return earlier
     # FOR UPDATE: two changes of one person at once must not both release the old places.
-    booking_id = await db.fetchval(
-        "SELECT id FROM bookings WHERE person_key = $1 AND cancelled_at IS NULL FOR UPDATE",
+    old = await db.fetchrow(
+        "SELECT id, first_slot_id, share_group, second_slot_id FROM bookings"
+        " WHERE person_key = $1 AND cancelled_at IS NULL FOR UPDATE",
         request.person_key,
     )
-    if booking_id is None:
+    if old is None:
         raise VaxbookError("no_booking")
+    booking_id = old[0]
+    await _lock_in_order(db, request, old[1], old[2], old[3])
     await _release_places(db, booking_id)
     group, second_id = await _take_places(db, request)
     await db.execute(
@@ -115,6 +118,28 @@ async def cancel(db: Any, person_key: str, at: datetime) -> Booking:
     await _release_places(db, booking_id)
     await db.execute("UPDATE bookings SET cancelled_at = $1 WHERE id = $2", at, booking_id)
     return await load_booking(db, booking_id)
+
+
+async def _lock_in_order(
+    db: Any, request: BookingRequest, old_slot: int, old_group: int, old_second: int | None
+) -> None:
+    """Lock every row a change may touch, shares before slots, each in key order.
+
+    A change gives back one place and takes another; two people changing in opposite
+    directions would otherwise lock the same two rows in opposite orders and deadlock.
+    Every transaction here takes shares first, then slots, in ascending order, so no
+    cycle can form. NO KEY UPDATE leaves the foreign-key checks of new bookings unblocked.
+    """
+    await db.execute(
+        "SELECT 1 FROM shares WHERE (slot_id = $1 AND grp = $2) OR (slot_id = $3 AND grp = ANY($4))"
+        " ORDER BY slot_id, grp FOR NO KEY UPDATE",
+        old_slot, old_group, request.first_slot_id, list(request.share_groups),
+    )
+    seconds = sorted({*request.second_slot_ids, *([old_second] if old_second is not None else [])})
+    if seconds:
+        await db.execute(
+            "SELECT 1 FROM slots WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", seconds
+        )
 
 
 async def _take_places(db: Any, request: BookingRequest) -> tuple[int, int | None]:

@@ -60,12 +60,12 @@ class PostgresLedger:
             if self._migrate_on_start:
                 await upgrade(db)
             version, needed = await current_version(db), latest_version()
-            if version < needed:
-                await self.close()
-                raise SchemaOutdated(
-                    f"database schema is at version {version}, this vaxbook needs {needed}:"
-                    " run `vaxbook db upgrade` (or start with VAXBOOK_MIGRATE_ON_START=true)"
-                )
+        if version < needed:
+            await self.close()
+            raise SchemaOutdated(
+                f"database schema is at version {version}, this vaxbook needs {needed}:"
+                " run `vaxbook db upgrade` (or start with VAXBOOK_MIGRATE_ON_START=true)"
+            )
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -27,6 +27,7 @@ step = math.max(step, 0)
 admitted = admitted + step
 tokens = math.min(available - step, burst)
 -- A worker whose clock is a little behind must not wind the bucket back.
-redis.call('HSET', line, 'issued', issued, 'admitted', admitted, 'tokens', tostring(tokens),
-  'tick', tostring(math.max(now, tick or now)))
+-- %.17g keeps every bit of the double, so the bucket loses nothing between calls.
+redis.call('HSET', line, 'issued', issued, 'admitted', admitted,
+  'tokens', string.format('%.17g', tokens), 'tick', string.format('%.17g', math.max(now, tick or now)))
 return {issued, admitted}

@@ -1,0 +1,124 @@
+"""The Ledger contract under concurrency, run against every ledger: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests import backends
+from vaxbook.adapters.postgres.ledger import PostgresLedger
+from vaxbook.adapters.sqlite.ledger import SqliteLedger
+from vaxbook.domain.booking import BookingRequest, Clinic, NewSlot
+from vaxbook.domain.errors import VaxbookError
+from vaxbook.ports import Ledger
+
+AT = datetime(2021, 8, 13, 12, tzinfo=UTC)
+DAY = date(2021, 8, 20)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Ledger]:
+    made: Ledger
+    if request.param == "sqlite":
+        made = SqliteLedger(tmp_path / "ledger.db")
+    else:
+        url = request.getfixturevalue("cluster_database")
+        await backends.empty_ledger(url)
+        made = PostgresLedger(url, pool_size=20)
+    await made.open()
+    yield made
+    await made.close()
+
+
+async def two_slots(ledger: Ledger, share: int = 5) -> tuple[int, int]:
+    """Two first-dose slots whose group-3 share is `share`; no second dose needed."""
+    await ledger.add_clinic(Clinic("C1", "의원", "서울특별시", "종로구", "주소"), "hash")
+    shares = tuple(share if g == 3 else 0 for g in range(10))
+    await ledger.add_slots([NewSlot("C1", DAY, time(h), time(h + 1), "pfizer", shares, 0) for h in (9, 10)])
+    slots = await ledger.slots("C1", (3,), DAY)
+    return slots[0].slot.id, slots[1].slot.id
+
+
+def request_for(person: str, slot_id: int, key: str = "k") -> BookingRequest:
+    return BookingRequest(
+        person_key=person, masked_name="홍*동", birth_date=date(1980, 1, 3), first_slot_id=slot_id,
+        share_groups=(3,), needs_second_dose=False, second_slot_ids=(), idempotency_key=key,
+        fingerprint=f"book:{slot_id}:{key}", at=AT,
+    )
+
+
+async def outcome(call: Any) -> str:
+    try:
+        await call
+    except VaxbookError as refused:
+        return refused.code
+    return "ok"
+
+
+async def test_concurrent_bookings_fill_a_share_exactly(ledger: Ledger) -> None:
+    """Sixty people booking a share of 5 at once: 5 bookings, 55 slot_full, nothing overbooked."""
+    first, _ = await two_slots(ledger)
+    results = await asyncio.gather(*(outcome(ledger.book(request_for(f"p{i}", first))) for i in range(60)))
+    assert sorted(results).count("ok") == 5 and results.count("slot_full") == 55
+    free = {s.slot.id: s.free_first for s in await ledger.slots("C1", (3,), DAY)}
+    assert free[first] == 0
+
+
+async def test_one_person_racing_with_many_keys_books_once(ledger: Ledger) -> None:
+    """Twenty simultaneous bookings of one person: one booking, the others already_booked."""
+    first, _ = await two_slots(ledger, share=50)
+    results = await asyncio.gather(
+        *(outcome(ledger.book(request_for("p1", first, key=f"k{i}"))) for i in range(20))
+    )
+    assert results.count("ok") == 1 and results.count("already_booked") == 19
+
+
+async def test_the_same_key_racing_replays_one_booking(ledger: Ledger) -> None:
+    """Ten simultaneous retries with one Idempotency-Key all return the one booking made."""
+    first, _ = await two_slots(ledger, share=50)
+    made = await asyncio.gather(*(ledger.book(request_for("p1", first)) for _ in range(10)))
+    assert len({b.id for b in made}) == 1
+
+
+async def test_crossing_changes_lose_no_place(ledger: Ledger) -> None:
+    """People changing between two slots in opposite directions at once leave the counts exact."""
+    a, b = await two_slots(ledger, share=20)
+    for i in range(10):
+        await ledger.book(request_for(f"p{i}", a if i % 2 else b, key="first"))
+    moves = []
+    for round_ in range(4):
+        for i in range(10):
+            target = (a if i % 2 else b) if round_ % 2 else (b if i % 2 else a)
+            moves.append(ledger.change(request_for(f"p{i}", target, key=f"move{round_}")))
+    random.Random(5).shuffle(moves)
+    await asyncio.gather(*(outcome(m) for m in moves))
+    holders = [await ledger.booking_of(f"p{i}") for i in range(10)]
+    on = {slot: sum(1 for h in holders if h and h.first.id == slot) for slot in (a, b)}
+    free = {s.slot.id: s.free_first for s in await ledger.slots("C1", (3,), DAY)}
+    assert free == {a: 20 - on[a], b: 20 - on[b]}
+
+
+async def test_constraints_refuse_overbooking_that_code_forgot(
+    ledger: Ledger, request: pytest.FixtureRequest
+) -> None:
+    """An UPDATE without the capacity condition is refused by the database itself (CHECK)."""
+    first, _ = await two_slots(ledger, share=1)
+    statement = f"UPDATE shares SET booked = booked + 2 WHERE slot_id = {first} AND grp = 3"
+    if isinstance(ledger, SqliteLedger):
+        with pytest.raises(sqlite3.IntegrityError):
+            ledger._conn.execute(statement)
+    else:
+        connection = await asyncpg.connect(request.getfixturevalue("cluster_database"))
+        try:
+            with pytest.raises(asyncpg.exceptions.CheckViolationError):
+                await connection.execute(statement)
+        finally:
+            await connection.close()
