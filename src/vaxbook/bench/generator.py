@@ -71,12 +71,17 @@ async def _run(plan: WorkerPlan, finished: Synchronized[int]) -> Tally:
         tally.first_start = time.time()
         started = time.monotonic()
 
+        # Booking and status modes are closed loops, `connections` people at a time, so a
+        # request's latency is the server's, not time spent queueing inside the generator.
+        at_once = asyncio.Semaphore(plan.connections if plan.mode != "journey" else plan.people)
+
         async def one(index: int, who: Citizen) -> None:
             if plan.ramp_seconds:
                 await asyncio.sleep(
                     max(started + plan.ramp_seconds * index / plan.people - time.monotonic(), 0)
                 )
-            await person(session, who, random.Random(plan.first_index + index))
+            async with at_once:
+                await person(session, who, random.Random(plan.first_index + index))
             with finished.get_lock():
                 finished.value += 1
 

@@ -17,6 +17,7 @@ COHORT_YEARS = range(1972, 2004)  # the 18-49 cohort of 2021
 FIRST_DOSE_TIMES = (time(9), time(10), time(11), time(13), time(14), time(15), time(16), time(17))
 SLOT_DAYS = 7
 GROUPS = 10
+MIN_SHARE = 4  # so that people picking slots at random rarely meet a full one
 
 
 def group_birth_dates(group: int) -> list[date]:
@@ -59,7 +60,7 @@ def plan_inventory(people: int, clinics: int, stock_ratio: float, extra_places: 
     """Enough places in the open group's shares for `stock_ratio` x people, plus `extra_places`
     (the database-ceiling run books into the same slots before the rush, and is undone)."""
     slots = clinics * SLOT_DAYS * len(FIRST_DOSE_TIMES)
-    return InventoryPlan(clinics, max(math.ceil((people * stock_ratio + extra_places) / slots), 1))
+    return InventoryPlan(clinics, max(math.ceil((people * stock_ratio + extra_places) / slots), MIN_SHARE))
 
 
 async def load_inventory(service: ClinicService, plan: InventoryPlan, first_day: date) -> list[Clinic]:

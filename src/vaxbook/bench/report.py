@@ -56,6 +56,7 @@ class RunFacts:
     server_cpu_seconds: float
     backend_cpu_seconds: float  # PostgreSQL and Redis
     machine_cpu_percent: float
+    cores: int
     command: str
 
 
@@ -120,6 +121,14 @@ def build_report(
         "generator_cpu_cores": round(facts.generator_cpu_seconds / elapsed, 2) if elapsed else None,
         "server_cpu_cores": round(facts.server_cpu_seconds / elapsed, 2) if elapsed else None,
         "backend_cpu_cores": round(facts.backend_cpu_seconds / elapsed, 2) if elapsed else None,
+        # anything else on the machine meanwhile (another job would distort every figure)
+        "other_cpu_cores": round(
+            facts.machine_cpu_percent / 100 * facts.cores
+            - (facts.generator_cpu_seconds + facts.server_cpu_seconds + facts.backend_cpu_seconds) / elapsed,
+            2,
+        )
+        if elapsed
+        else None,
         "server_cpu_ms_per_person": round(1000 * facts.server_cpu_seconds / tally.completed, 2)
         if tally.completed
         else None,
@@ -242,7 +251,7 @@ def print_report(report: Report, console: Console) -> None:
         f"CPU: server {x['server_cpu_cores']} cores ({x['server_cpu_ms_per_person']} ms/person), "
         f"load generator {x['generator_cpu_cores']} cores, "
         f"PostgreSQL + Redis {x['backend_cpu_cores']} cores, "
-        f"machine {f.machine_cpu_percent:.0f}% busy"
+        f"other processes {x['other_cpu_cores']} cores, machine {f.machine_cpu_percent:.0f}% busy"
     )
     table = Table("step", "count", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms")
     for s in report.steps:

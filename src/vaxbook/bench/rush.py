@@ -252,6 +252,7 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         server_cpu_seconds=round(server_cpu, 2),
         backend_cpu_seconds=round(backend_cpu, 2),
         machine_cpu_percent=machine_busy,
+        cores=psutil.cpu_count() or 1,
         command=options.command,
     )
     return build_report(facts, tally, found_ceiling, violations)
