@@ -42,7 +42,14 @@ def _postgres_ledger(url: str, settings: Settings) -> Ledger:
 def _redis_gate(url: str, settings: Settings) -> Gate:
     from vaxbook.adapters.redis.gate import RedisGate  # noqa: PLC0415  # as for PostgreSQL
 
-    return RedisGate(url, prefix=settings.redis_prefix, pool_size=settings.redis_pool_size)
+    checkpoints = None
+    if urlparse(settings.database_url).scheme in ("postgresql", "postgres"):
+        # The line counters are copied to PostgreSQL, so a Redis restart loses no one's place.
+        from vaxbook.adapters.postgres.checkpoints import PostgresCheckpoints  # noqa: PLC0415  # as above
+
+        checkpoints = PostgresCheckpoints(settings.database_url)
+    return RedisGate(url, prefix=settings.redis_prefix, pool_size=settings.redis_pool_size,
+                     checkpoints=checkpoints)
 
 
 # One mapping from URL scheme to backend, the way encode/databases does it.

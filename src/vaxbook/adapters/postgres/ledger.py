@@ -84,15 +84,18 @@ class PostgresLedger:
             yield db
 
     async def _fetch(self, query: str, *args: Any) -> list[Any]:
-        async with self._connection() as db:
-            return list(await db.fetch(query, *args))
+        async def attempt() -> list[Any]:
+            async with self._connection() as db:
+                return list(await db.fetch(query, *args))
 
-    async def _transaction(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        return await with_retries(attempt)
+
+    async def _transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
         async def attempt() -> T:
             async with self._connection() as db, db.transaction():
                 return await work(db)
 
-        return await with_retries(attempt)
+        return await with_retries(attempt, replay_safe=replay_safe)
 
     # inventory -------------------------------------------------------------------------
     async def add_clinic(self, clinic: Clinic, key_hash: str) -> None:
@@ -219,12 +222,14 @@ class PostgresLedger:
         return await self._transaction(lambda db: bookings.change(db, request))
 
     async def cancel(self, person_key: str, at: datetime) -> Booking:
-        return await self._transaction(lambda db: bookings.cancel(db, person_key, at))
+        return await self._transaction(lambda db: bookings.cancel(db, person_key, at), replay_safe=False)
 
     async def booking_of(self, person_key: str) -> Booking | None:
-        async with self._connection() as db:
+        async def read(db: Any) -> Booking | None:
             booking_id = await bookings.active_booking_id(db, person_key)
             return await bookings.load_booking(db, booking_id) if booking_id else None
+
+        return await self._transaction(read)
 
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]:
         rows = await self._fetch(

@@ -26,8 +26,25 @@ _RETRYABLE = (
 )
 
 
-async def with_retries(work: Callable[[], Awaitable[T]], attempts: int = MAX_ATTEMPTS) -> T:
-    """Run `work` (one transaction) up to `attempts` times; the last failure is raised."""
+# The connection died under the statement (the server terminated it, a failover, a reset).
+# The pool replaces it; one more try on a fresh connection is safe for reads and for
+# bookings, whose Idempotency-Key replays a booking if the lost attempt did commit.
+LOST_CONNECTION = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.InternalClientError,  # a message arrived for a connection being torn down
+    ConnectionResetError,
+)
+
+
+async def with_retries(
+    work: Callable[[], Awaitable[T]], attempts: int = MAX_ATTEMPTS, *, replay_safe: bool = True
+) -> T:
+    """Run `work` (one transaction) up to `attempts` times; the last failure is raised.
+
+    `replay_safe=False` (a cancel, which has no key to replay) does not retry a lost connection.
+    """
+    lost_retries = 1 if replay_safe else 0
     for attempt in range(1, attempts + 1):
         try:
             return await work()
@@ -36,4 +53,9 @@ async def with_retries(work: Callable[[], Awaitable[T]], attempts: int = MAX_ATT
                 raise
             # Jittered backoff, so the transactions that collided do not collide again.
             await asyncio.sleep(random.uniform(0, 0.002 * 2**attempt))
+        except LOST_CONNECTION:
+            if lost_retries == 0:
+                raise
+            lost_retries -= 1
+            await asyncio.sleep(0.05)  # let the pool see the connection closed
     raise AssertionError("unreachable")  # the loop returns or raises

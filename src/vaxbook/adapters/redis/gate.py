@@ -6,8 +6,9 @@ tag ({...}), so every script touches one Redis Cluster slot.
 
 Redis may lose everything (it runs without persistence): tickets are signed and carry
 their line and number, so places are restored from them; the counters are restored from
-what each worker last saw (see `_seen`), so nobody is handed a number already given and
-people already admitted are not sent back.
+what each worker last saw (`_seen`) and from a durable copy saved every second
+(`CounterCheckpoints`, PostgreSQL in cluster mode), so no later arrival is numbered
+ahead of people already in line, and people already admitted are not sent back.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import itertools
 import time
 import uuid
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError  # redis's own, by design
 
 from vaxbook.domain.queue import LineCounters
 from vaxbook.ports import VerificationOutcome
@@ -27,6 +31,7 @@ LATENCY_SAMPLES = 50
 # A verification call still "in flight" after this long belongs to a worker that died.
 IN_FLIGHT_FORGET_SECONDS = 120.0
 LINE_KEEP_SECONDS = 7 * 24 * 3600
+CHECKPOINT_SECONDS = 1.0  # how stale the durable copy of a line's counters may be
 _SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "method_finished")
 
 
@@ -34,10 +39,23 @@ def _script_source(name: str) -> str:
     return resources.files("vaxbook.adapters.redis").joinpath(f"lua/{name}.lua").read_text("utf-8")
 
 
+class CounterCheckpoints(Protocol):
+    """A durable copy of each line's counters (PostgreSQL in cluster mode)."""
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def save(self, line_id: str, counters: LineCounters) -> None: ...
+    async def load(self, line_id: str) -> LineCounters | None: ...
+
+
 class RedisGate:
-    def __init__(self, url: str, *, prefix: str, pool_size: int = 50) -> None:
+    def __init__(
+        self, url: str, *, prefix: str, pool_size: int = 50, checkpoints: CounterCheckpoints | None = None
+    ) -> None:
         self._url = url
         self._pool_size = pool_size
+        self._checkpoints = checkpoints
+        self._saved: dict[str, float] = {}  # line -> monotonic time of its last checkpoint
         self._prefix = prefix
         self._client: Any = None
         self._scripts: dict[str, Any] = {}
@@ -50,11 +68,16 @@ class RedisGate:
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
         # A blocking pool: a burst waits briefly for a connection instead of failing.
+        # Retries on a fresh connection: after a Redis restart every pooled one is dead.
         pool = redis.BlockingConnectionPool.from_url(
             self._url, max_connections=self._pool_size, timeout=5.0, decode_responses=True,
             socket_connect_timeout=2.0, socket_timeout=5.0, health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+            retry_on_error=[ConnectionError, TimeoutError],
         )
         self._client = redis.Redis.from_pool(pool)  # owns the pool: aclose() closes it
+        if self._checkpoints is not None:
+            await self._checkpoints.open()
         # Script objects run EVALSHA and reload the script after Redis forgot it (a restart).
         self._scripts = {name: self._client.register_script(_script_source(name)) for name in _SCRIPTS}
         await self._client.ping()
@@ -63,6 +86,8 @@ class RedisGate:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
 
     async def ping(self) -> None:
         await self._redis.ping()
@@ -107,7 +132,7 @@ class RedisGate:
 
     # the line --------------------------------------------------------------------------
     async def join_line(self, line_id: str, person_key: str, opened: bool, seed: int) -> int | None:
-        seen = self._seen.get(line_id, LineCounters(0, 0))
+        seen = await self._floor(line_id)
         keys = [self._line(line_id), self._line(line_id, "places"), self._line(line_id, "pre")]
         number = await self._run(
             "join_line", keys, [person_key, int(opened), seed % 2147483646, seen.issued, LINE_KEEP_SECONDS]
@@ -123,14 +148,26 @@ class RedisGate:
         )
 
     async def counters(self, line_id: str, now: float, rate: float, cap: int | None) -> LineCounters:
-        seen = self._seen.get(line_id, LineCounters(0, 0))
+        seen = await self._floor(line_id)
         issued, admitted = await self._run(
             "counters", [self._line(line_id), self._line(line_id, "holders")],
             [repr(now), repr(rate), -1 if cap is None else cap, seen.issued, seen.admitted],
         )
         counters = LineCounters(int(issued), int(admitted))
         self._remember(line_id, counters)
+        if self._checkpoints is not None and time.monotonic() - self._saved.get(line_id, 0.0) >= (
+            CHECKPOINT_SECONDS
+        ):
+            self._saved[line_id] = time.monotonic()
+            await self._checkpoints.save(line_id, counters)
         return counters
+
+    async def _floor(self, line_id: str) -> LineCounters:
+        """What this worker knows of the line, starting from the durable copy on first use."""
+        if line_id not in self._seen:
+            saved = await self._checkpoints.load(line_id) if self._checkpoints is not None else None
+            self._seen.setdefault(line_id, saved or LineCounters(0, 0))
+        return self._seen[line_id]
 
     def _remember(self, line_id: str, counters: LineCounters) -> None:
         seen = self._seen.get(line_id, LineCounters(0, 0))

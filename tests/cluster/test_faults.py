@@ -1,0 +1,208 @@
+"""Cluster mode only (the embedded mode has no network to lose): outages of PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.cluster.outages import PrivateRedis, TcpProxy
+from tests.conftest import ManualClock
+from tests.journey import (
+    Person,
+    add_clinic_with_slot,
+    admitted,
+    app_with,
+    book,
+    join,
+    person_number,
+    status,
+    verify,
+)
+from vaxbook.adapters.redis import gate as redis_gate
+from vaxbook.config import Settings
+
+CLUSTER = pytest.mark.parametrize("backend", ["postgres+redis"])
+
+
+@pytest.fixture
+async def proxy() -> AsyncIterator[TcpProxy]:
+    made = TcpProxy("127.0.0.1", urlparse(_postgres_address()).port or 5432)
+    await made.mend()
+    yield made
+    await made.cut()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    made = PrivateRedis(tmp_path)
+    made.start()
+    yield made
+    made.stop()
+
+
+def _postgres_address() -> str:
+    from tests.backends import POSTGRES_URL  # noqa: PLC0415  # read at call time, after env overrides
+
+    return POSTGRES_URL
+
+
+def through(url: str, port: int) -> str:
+    parsed = urlparse(url)
+    return parsed._replace(netloc=f"{parsed.username or 'postgres'}@127.0.0.1:{port}").geturl()
+
+
+def people(count: int) -> list[Person]:
+    """People of group 3 (born on the 3rd, 13th or 23rd), each on a device of their own."""
+    return [Person(person_number(date(1975 + i, 1 + i % 12, (3, 13, 23)[i % 3]), i + 1), f"dev-{i}")
+            for i in range(count)]
+
+
+async def ledger_counts(url: str) -> tuple[int, int]:
+    """(active bookings, first-dose places taken) straight from the database."""
+    connection = await asyncpg.connect(url)
+    try:
+        bookings = await connection.fetchval("SELECT count(*) FROM bookings WHERE cancelled_at IS NULL")
+        taken = await connection.fetchval("SELECT COALESCE(sum(booked), 0) FROM shares")
+        return int(bookings), int(taken)
+    finally:
+        await connection.close()
+
+
+async def first_slot(client: httpx.AsyncClient, person: Person) -> int:
+    answer = await client.get("/api/clinics/C1/slots", headers=person.bearer(person.admission))
+    return int(answer.json()["slots"][0]["id"])
+
+
+@CLUSTER
+async def test_postgres_unreachable_gives_503_then_resumes(
+    settings: Settings, clock: ManualClock, proxy: TcpProxy
+) -> None:
+    """With PostgreSQL cut off a booking gets 503 + Retry-After and writes nothing; once back, it books."""
+    async with app_with(settings, clock, database_url=through(settings.database_url, proxy.port)) as (
+        container, client
+    ):
+        await add_clinic_with_slot(container.clinics)
+        first, second = [await admitted(client, p) for p in people(2)]
+        slot = await first_slot(client, first)
+        assert (await book(client, first, slot)).status_code == 201
+
+        await proxy.cut()
+        refused = await book(client, second, slot, key="second")
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["code"] == "service_unavailable"
+        assert int(refused.headers["Retry-After"]) > 0
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["down"] == ["ledger"]
+        assert await ledger_counts(settings.database_url) == (1, 1)
+
+        await proxy.mend()
+        assert (await client.get("/readyz")).status_code == 200
+        assert (await book(client, second, slot, key="second")).status_code == 201
+    assert await ledger_counts(settings.database_url) == (2, 2)
+
+
+@CLUSTER
+async def test_terminated_connections_are_replaced(settings: Settings, clock: ManualClock) -> None:
+    """After PostgreSQL terminates every connection of the pool, the next booking is served."""
+    async with app_with(settings, clock) as (container, client):
+        await add_clinic_with_slot(container.clinics)
+        (person,) = [await admitted(client, p) for p in people(1)]
+        slot = await first_slot(client, person)
+        connection = await asyncpg.connect(settings.database_url)
+        try:
+            ended = await connection.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await connection.close()
+        assert ended >= 1
+        assert (await book(client, person, slot)).status_code == 201
+    assert await ledger_counts(settings.database_url) == (1, 1)
+
+
+@CLUSTER
+async def test_redis_down_is_named_by_readyz_and_gets_503(
+    settings: Settings, clock: ManualClock, private_redis: PrivateRedis
+) -> None:
+    """With Redis stopped, /readyz names the gate and verification answers 503 with Retry-After."""
+    async with app_with(settings, clock, redis_url=private_redis.url) as (_, client):
+        private_redis.stop()
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["down"] == ["gate"]
+        (person,) = people(1)
+        started = await client.post(
+            "/api/auth/start", headers=person.headers,
+            json={"name": "홍길동", "resident_number": person.number, "phone": "010-1234-5678",
+                  "method": "kakao"},
+        )
+        assert started.status_code == 503 and "Retry-After" in started.headers
+        private_redis.start()
+        assert (await client.get("/readyz")).status_code == 200
+
+
+async def line_of_five(client: httpx.AsyncClient, clock: ManualClock) -> list[Person]:
+    """Five people in line, places 1..5; with one admission a second, the first two admitted."""
+    crowd = people(5)
+    for person in crowd:
+        assert (await verify(client, person)).status_code == 200
+        await join(client, person)
+    assert [(await status(client, p))["number"] for p in crowd] == [1, 2, 3, 4, 5]
+    clock.advance(seconds=1)
+    assert (await status(client, crowd[1]))["state"] == "admitted"
+    assert (await status(client, crowd[2]))["state"] == "waiting"
+    return crowd
+
+
+@CLUSTER
+async def test_redis_restart_keeps_every_place_and_admission(
+    settings: Settings, clock: ManualClock, private_redis: PrivateRedis
+) -> None:
+    """After Redis restarts empty, places, admissions and bookings stand, and newcomers come last."""
+    async with app_with(settings, clock, redis_url=private_redis.url, admission_rate=1.0) as (
+        container, client
+    ):
+        await add_clinic_with_slot(container.clinics)
+        crowd = await line_of_five(client, clock)
+        assert (await book(client, crowd[0], await first_slot(client, crowd[0]))).status_code == 201
+
+        private_redis.restart()
+        # The admitted counter resumes at 2; the refilled bucket admits one more at once.
+        assert (await status(client, crowd[1]))["state"] == "admitted"
+        assert (await status(client, crowd[2]))["state"] == "admitted"
+        fourth = await status(client, crowd[3])
+        assert (fourth["state"], fourth["number"], fourth["ahead"]) == ("waiting", 4, 0)
+        (newcomer,) = people(6)[5:]
+        assert (await verify(client, newcomer)).status_code == 200
+        assert (await join(client, newcomer))["number"] == 6
+        clock.advance(seconds=1)
+        assert (await status(client, crowd[3]))["state"] == "admitted"
+        mine = await client.get("/api/bookings/me", headers=crowd[0].bearer(crowd[0].identity))
+        assert mine.status_code == 200, mine.text
+
+
+@CLUSTER
+async def test_redis_and_workers_restarted_recover_from_the_checkpoint(
+    settings: Settings, clock: ManualClock, private_redis: PrivateRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new worker on an emptied Redis takes the counters from PostgreSQL: nobody loses priority."""
+    monkeypatch.setattr(redis_gate, "CHECKPOINT_SECONDS", 0.0)  # checkpoint on every read, for the test
+    async with app_with(settings, clock, redis_url=private_redis.url, admission_rate=1.0) as (
+        container, client
+    ):
+        await add_clinic_with_slot(container.clinics)
+        crowd = await line_of_five(client, clock)
+    private_redis.restart()
+    async with app_with(settings, clock, redis_url=private_redis.url, admission_rate=1.0) as (_, client):
+        (newcomer,) = people(6)[5:]
+        assert (await verify(client, newcomer)).status_code == 200
+        assert (await join(client, newcomer))["number"] == 6
+        assert (await status(client, crowd[1]))["state"] == "admitted"
+        fourth = await status(client, crowd[3])
+        assert (fourth["state"], fourth["number"]) == ("waiting", 4)
