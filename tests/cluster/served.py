@@ -1,0 +1,140 @@
+"""`vaxbook serve` as a real subprocess on PostgreSQL + Redis, with a campaign open at the real now."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time as clock_time, timedelta
+from pathlib import Path
+
+import httpx
+
+from tests import backends
+from tests.cluster.outages import free_port
+from vaxbook.adapters.postgres.ledger import PostgresLedger
+from vaxbook.demo import DemoCampaign, demo_campaign, write_demo_campaign
+from vaxbook.domain.booking import Clinic, NewSlot
+from vaxbook.domain.inventory import share_order
+from vaxbook.tokens import AdmissionPass, Signer
+
+SECRET = "test-secret"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One database, one key prefix and one campaign, shared by every server a test starts."""
+
+    database_url: str
+    prefix: str
+    campaign_file: Path
+    campaign: DemoCampaign
+
+    @property
+    def day(self) -> date:
+        return self.campaign.first_dose_days[0]
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "VAXBOOK_DATABASE_URL": self.database_url, "VAXBOOK_REDIS_URL": backends.REDIS_URL,
+            "VAXBOOK_REDIS_PREFIX": self.prefix, "VAXBOOK_CAMPAIGN_FILE": str(self.campaign_file),
+            "VAXBOOK_SECRET": SECRET, "VAXBOOK_DEV_MODE": "true", "VAXBOOK_ADMISSION_RATE": "1000",
+            "VAXBOOK_SIM_LATENCY_MS": json.dumps({m: 0 for m in ("mobile", "kakao", "naver", "pass")}),
+            **extra,
+        }
+
+    def admission_pass(self, person: str, device: str) -> str:
+        """A pass signed with the servers' secret, as the waiting room would hand it out."""
+        signer = Signer(SECRET.encode(), time.time)
+        return signer.sign(AdmissionPass(
+            person=person, device=device, line="burst", groups=share_order(self.campaign.open_group),
+            birth="1980-01-03", name="홍*동", exp=time.time() + 600,
+        ))
+
+
+async def new_cluster(workdir: Path) -> Cluster:
+    campaign = demo_campaign(datetime.now(UTC))
+    write_demo_campaign(workdir / "campaign.toml", campaign)
+    url = await backends.create_database()
+    return Cluster(url, backends.new_prefix(), workdir / "campaign.toml", campaign)
+
+
+async def drop_cluster(cluster: Cluster) -> None:
+    await backends.drop_database(cluster.database_url)
+    backends.drop_prefix(cluster.prefix)
+
+
+async def add_slots(cluster: Cluster, count: int, share: int) -> list[int]:
+    """`count` first-dose slots with `share` places for the open group, and room for second doses."""
+    ledger = PostgresLedger(cluster.database_url, pool_size=2)
+    await ledger.open()
+    try:
+        await ledger.add_clinic(Clinic("C1", "의원", "서울특별시", "종로구", "주소 1"), "hash")
+        shares = tuple(share if g == cluster.campaign.open_group else 0 for g in range(10))
+        hours = range(8, 8 + count)
+        await ledger.add_slots(
+            [NewSlot("C1", cluster.day, clock_time(h), clock_time(h, 30), "pfizer", shares, 0) for h in hours]
+            + [NewSlot("C1", cluster.day + timedelta(days=42), clock_time(h), clock_time(h, 30), "pfizer",
+                       (0,) * 10, share) for h in hours]
+        )
+        groups = (cluster.campaign.open_group,)
+        return [s.slot.id for s in await ledger.slots("C1", groups, cluster.day)]
+    finally:
+        await ledger.close()
+
+
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def workers(self) -> list[int]:
+        """Process ids of the uvicorn workers (children that are not multiprocessing helpers)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in children
+                if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+
+
+@contextlib.contextmanager
+def serve(cluster: Cluster, workdir: Path, workers: int = 1) -> Iterator[Served]:
+    """`vaxbook serve --workers N` on a free port; stopped (with its workers) on exit."""
+    port = free_port()
+    log = (workdir / f"serve-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vaxbook", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
+        env=cluster.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process, workers)
+        yield Served(url, process)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], workers: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"vaxbook serve exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                time.sleep(0.3 * workers)  # the other workers finish starting too
+                return
+        time.sleep(0.1)
+    raise RuntimeError("vaxbook serve did not become ready")

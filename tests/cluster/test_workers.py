@@ -1,0 +1,130 @@
+"""Cluster mode only (the embedded mode is one process): many `vaxbook serve` workers on shared state."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import signal
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.cluster.served import Cluster, add_slots, drop_cluster, new_cluster, serve
+from tests.journey import Person, join, person_number, status, verify
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    made = await new_cluster(tmp_path)
+    yield made
+    await drop_cluster(made)
+
+
+def open_group_person(cluster: Cluster, serial: int) -> Person:
+    day = cluster.campaign.open_group or 10
+    return Person(person_number(date(1980 + serial % 20, 1 + serial % 12, day), serial), f"device-{serial}")
+
+
+async def attempt(client: httpx.AsyncClient, cluster: Cluster, person: str, slot_id: int) -> httpx.Response | None:
+    """One booking with a signed pass; None when the connection broke (no answer, so not confirmed)."""
+    device = f"d-{person}"
+    try:
+        return await client.post(
+            "/api/bookings", json={"slot_id": slot_id},
+            headers={"Authorization": f"Bearer {cluster.admission_pass(person, device)}",
+                     "X-Device-Id": device, "Idempotency-Key": secrets.token_hex(8)},
+        )
+    except httpx.TransportError:
+        return None
+
+
+async def ledger_invariants(cluster: Cluster) -> dict[str, int]:
+    """Whatever happened, the database is consistent: counters equal the bookings holding them."""
+    connection = await asyncpg.connect(cluster.database_url)
+    try:
+        mismatched = await connection.fetchval(
+            "SELECT count(*) FROM shares sh WHERE sh.booked <> (SELECT count(*) FROM bookings b"
+            " WHERE b.first_slot_id = sh.slot_id AND b.share_group = sh.grp AND b.cancelled_at IS NULL)"
+        )
+        seconds = await connection.fetchval(
+            "SELECT count(*) FROM slots s WHERE s.second_booked <> (SELECT count(*) FROM bookings b"
+            " WHERE b.second_slot_id = s.id AND b.cancelled_at IS NULL)"
+        )
+        doubled = await connection.fetchval(
+            "SELECT count(*) FROM (SELECT person_key FROM bookings WHERE cancelled_at IS NULL"
+            " GROUP BY person_key HAVING count(*) > 1) d"
+        )
+        active = await connection.fetchval("SELECT count(*) FROM bookings WHERE cancelled_at IS NULL")
+        return {"mismatched": mismatched + seconds, "doubled": doubled, "active": active}
+    finally:
+        await connection.close()
+
+
+async def stored_ids(cluster: Cluster) -> set[str]:
+    connection = await asyncpg.connect(cluster.database_url)
+    try:
+        return {r[0] for r in await connection.fetch("SELECT id FROM bookings WHERE cancelled_at IS NULL")}
+    finally:
+        await connection.close()
+
+
+async def test_a_device_and_a_place_are_the_same_on_every_worker(cluster: Cluster, tmp_path: Path) -> None:
+    """Bound to a device on worker 1, a person is refused on worker 2; a place taken on 1 is the same on 2."""
+    await add_slots(cluster, count=1, share=5)
+    with serve(cluster, tmp_path) as one, serve(cluster, tmp_path) as two:
+        async with httpx.AsyncClient(base_url=one.url) as first, httpx.AsyncClient(base_url=two.url) as second:
+            person = open_group_person(cluster, 1)
+            assert (await verify(first, person)).status_code == 200
+            intruder = Person(person.number, "another-device")
+            refused = await verify(second, intruder)
+            assert refused.status_code == 409 and refused.json()["code"] == "device_bound_elsewhere"
+            place = (await join(first, person))["number"]
+            again = await second.post("/api/line/join", headers=person.bearer(person.identity))
+            assert again.status_code == 200 and again.json()["number"] == place
+            assert (await status(second, person))["number"] == place
+
+
+async def test_500_concurrent_bookings_on_two_workers(cluster: Cluster, tmp_path: Path) -> None:
+    """500 simultaneous bookings for 15 places on 2 workers: 15 bookings, no double booking, all stored."""
+    slots = await add_slots(cluster, count=3, share=5)
+    rng = random.Random(2021)
+    people = [f"person-{i}" for i in range(450)]
+    requests = [(p, rng.choice(slots)) for p in people] + [(p, rng.choice(slots)) for p in people[:50]]
+    rng.shuffle(requests)
+    with serve(cluster, tmp_path, workers=2) as served:
+        assert len(served.workers()) == 2
+        limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
+        async with httpx.AsyncClient(base_url=served.url, limits=limits, timeout=60) as client:
+            answers = await asyncio.gather(*(attempt(client, cluster, p, s) for p, s in requests))
+    assert all(a is not None for a in answers)
+    outcomes = Counter(a.status_code for a in answers if a is not None)
+    assert outcomes[201] == 15 and outcomes[201] + outcomes[409] == 500, outcomes
+    confirmed = {a.json()["id"] for a in answers if a is not None and a.status_code == 201}
+    assert confirmed == await stored_ids(cluster)
+    assert await ledger_invariants(cluster) == {"mismatched": 0, "doubled": 0, "active": 15}
+
+
+async def test_a_worker_killed_mid_burst_loses_no_confirmed_booking(cluster: Cluster, tmp_path: Path) -> None:
+    """kill -9 of one of two workers during a burst: every 2xx booking is in PostgreSQL, counts exact."""
+    slots = await add_slots(cluster, count=4, share=100)
+    with serve(cluster, tmp_path, workers=2) as served:
+        victim = served.workers()[0]
+        limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
+        async with httpx.AsyncClient(base_url=served.url, limits=limits, timeout=60) as client:
+            burst = asyncio.gather(*(attempt(client, cluster, f"p{i}", slots[i % 4]) for i in range(300)))
+            await asyncio.sleep(0.15)
+            os.kill(victim, signal.SIGKILL)
+            answers = await burst
+    confirmed = {a.json()["id"] for a in answers if a is not None and a.status_code == 201}
+    assert confirmed and None in answers, "the kill fell in the middle of the burst"
+    stored = await stored_ids(cluster)
+    assert confirmed <= stored
+    invariants = await ledger_invariants(cluster)
+    assert invariants["mismatched"] == 0 and invariants["doubled"] == 0
