@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.cluster.served import Cluster, add_slots, drop_cluster, new_cluster, serve
-from tests.journey import Person, join, person_number, status, verify
+from tests.journey import Person, book, join, person_number, status, verify
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def open_group_person(cluster: Cluster, serial: int) -> Person:
     return Person(person_number(date(1980 + serial % 20, 1 + serial % 12, day), serial), f"device-{serial}")
 
 
-async def attempt(client: httpx.AsyncClient, cluster: Cluster, person: str, slot_id: int) -> httpx.Response | None:
+async def attempt(
+    client: httpx.AsyncClient, cluster: Cluster, person: str, slot_id: int
+) -> httpx.Response | None:
     """One booking with a signed pass; None when the connection broke (no answer, so not confirmed)."""
     device = f"d-{person}"
     try:
@@ -79,7 +81,9 @@ async def test_a_device_and_a_place_are_the_same_on_every_worker(cluster: Cluste
     """Bound to a device on worker 1, a person is refused on worker 2; a place taken on 1 is the same on 2."""
     await add_slots(cluster, count=1, share=5)
     with serve(cluster, tmp_path) as one, serve(cluster, tmp_path) as two:
-        async with httpx.AsyncClient(base_url=one.url) as first, httpx.AsyncClient(base_url=two.url) as second:
+        async with (
+            httpx.AsyncClient(base_url=one.url) as first, httpx.AsyncClient(base_url=two.url) as second
+        ):
             person = open_group_person(cluster, 1)
             assert (await verify(first, person)).status_code == 200
             intruder = Person(person.number, "another-device")
@@ -89,6 +93,31 @@ async def test_a_device_and_a_place_are_the_same_on_every_worker(cluster: Cluste
             again = await second.post("/api/line/join", headers=person.bearer(person.identity))
             assert again.status_code == 200 and again.json()["number"] == place
             assert (await status(second, person))["number"] == place
+
+
+async def test_the_whole_journey_on_two_workers(cluster: Cluster, tmp_path: Path) -> None:
+    """Verify, wait, browse, book, view and cancel through `serve --workers 2`, each step on any worker."""
+    await add_slots(cluster, count=1, share=5)
+    person = open_group_person(cluster, 7)
+    no_keepalive = httpx.Limits(max_keepalive_connections=0)  # each request may reach either worker
+    with serve(cluster, tmp_path, workers=2) as served:
+        async with httpx.AsyncClient(base_url=served.url, limits=no_keepalive) as client:
+            assert (await verify(client, person)).status_code == 200
+            await join(client, person)
+            assert (await status(client, person))["state"] == "admitted"
+            by_pass = person.bearer(person.admission)
+            provinces = (await client.get("/api/regions", headers=by_pass)).json()["provinces"]
+            assert provinces == [{"name": "서울특별시", "free": 5}]
+            clinics = (await client.get("/api/clinics", params={"sido": "서울특별시", "sigungu": "종로구"},
+                                        headers=by_pass)).json()["clinics"]
+            slots = (await client.get(f"/api/clinics/{clinics[0]['id']}/slots", headers=by_pass)).json()
+            booked = await book(client, person, slots["slots"][0]["id"])
+            assert booked.status_code == 201, booked.text
+            mine = await client.get("/api/bookings/me", headers=person.bearer(person.identity))
+            assert mine.json()["id"] == booked.json()["id"]
+            cancelled = await client.delete("/api/bookings/me", headers=person.bearer(person.identity))
+            assert cancelled.status_code == 200, cancelled.text
+    assert await ledger_invariants(cluster) == {"mismatched": 0, "doubled": 0, "active": 0}
 
 
 async def test_500_concurrent_bookings_on_two_workers(cluster: Cluster, tmp_path: Path) -> None:
