@@ -62,6 +62,9 @@ def serve(
     if workers > 1 and not settings.redis_url:
         console.print("[red]--workers > 1 needs a shared gate: set --redis-url[/red]")
         raise typer.Exit(2)
+    # Made once, before the workers start: each would otherwise create a secret of its own,
+    # and a ticket signed by one worker would be refused by the next.
+    settings.secret_bytes()
     console.print(f"vaxbook on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
     uvicorn.run("vaxbook.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False)

@@ -104,14 +104,23 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve(cluster: Cluster, workdir: Path, workers: int = 1) -> Iterator[Served]:
-    """`vaxbook serve --workers N` on a free port; stopped (with its workers) on exit."""
+def serve(
+    cluster: Cluster, workdir: Path, workers: int = 1, *, secret_file: bool = False
+) -> Iterator[Served]:
+    """`vaxbook serve --workers N` on a free port; stopped (with its workers) on exit.
+
+    With `secret_file`, no secret is configured: the command makes one in a file, as out of the box.
+    """
+    env = cluster.env()
+    if secret_file:
+        del env["VAXBOOK_SECRET"]
+        env["VAXBOOK_SECRET_FILE"] = str(workdir / "secret")
     port = free_port()
     log = (workdir / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "vaxbook", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
-        env=cluster.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -96,11 +96,14 @@ async def test_a_device_and_a_place_are_the_same_on_every_worker(cluster: Cluste
 
 
 async def test_the_whole_journey_on_two_workers(cluster: Cluster, tmp_path: Path) -> None:
-    """Verify, wait, browse, book, view and cancel through `serve --workers 2`, each step on any worker."""
+    """Verify, wait, browse, book, view and cancel through `serve --workers 2`, each step on any worker.
+
+    The workers share a secret the command made on its own, so any of them reads any ticket.
+    """
     await add_slots(cluster, count=1, share=5)
     person = open_group_person(cluster, 7)
     no_keepalive = httpx.Limits(max_keepalive_connections=0)  # each request may reach either worker
-    with serve(cluster, tmp_path, workers=2) as served:
+    with serve(cluster, tmp_path, workers=2, secret_file=True) as served:
         async with httpx.AsyncClient(base_url=served.url, limits=no_keepalive) as client:
             assert (await verify(client, person)).status_code == 200
             await join(client, person)

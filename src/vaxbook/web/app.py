@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,8 @@ from vaxbook.ports import Clock
 from vaxbook.web import api, api_booking, pages
 from vaxbook.web.credentials import container
 from vaxbook.web.problems import install_problem_handlers
+
+READY_TIMEOUT_SECONDS = 2.0
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -48,12 +51,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @app.get("/readyz", summary="The ledger and the gate answer")
     async def readyz(request: Request) -> Any:
         built = container(request)
-        down = []
-        for name, part in (("ledger", built.ledger), ("gate", built.gate)):
-            try:
-                await part.ping()
-            except Exception:  # noqa: BLE001  # any failure means not ready; the reason is logged by the part
-                down.append(name)
+        # Both asked at once, each within a bound: a load balancer must not wait on a hung host.
+        answers = await asyncio.gather(
+            asyncio.wait_for(built.ledger.ping(), READY_TIMEOUT_SECONDS),
+            asyncio.wait_for(built.gate.ping(), READY_TIMEOUT_SECONDS),
+            return_exceptions=True,
+        )
+        down = [name for name, answer in zip(("ledger", "gate"), answers, strict=True)
+                if isinstance(answer, BaseException)]
         if down:
             return JSONResponse({"status": "unavailable", "down": down}, status_code=503)
         return {"status": "ready"}
