@@ -25,6 +25,7 @@ from tests.journey import (
     verify,
 )
 from vaxbook.adapters.redis import gate as redis_gate
+from vaxbook.adapters.redis.gate import RedisGate
 from vaxbook.config import Settings
 
 CLUSTER = pytest.mark.parametrize("backend", ["postgres+redis"])
@@ -206,3 +207,14 @@ async def test_redis_and_workers_restarted_recover_from_the_checkpoint(
         assert (await status(client, crowd[1]))["state"] == "admitted"
         fourth = await status(client, crowd[3])
         assert (fourth["state"], fourth["number"]) == ("waiting", 4)
+
+
+async def test_releasing_an_admission_survives_redis_down(private_redis: PrivateRedis) -> None:
+    """Releasing a booked person's admission (after the commit) never raises; it expires anyway."""
+    gate = RedisGate(private_redis.url, prefix="vaxbook-test:")
+    await gate.open()
+    try:
+        private_redis.stop()
+        await gate.release_admission("line", "person")
+    finally:
+        await gate.close()
