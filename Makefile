@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser screenshots
+.PHONY: install run test lint browser screenshots bench pgbench
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,3 +41,13 @@ lint: install
 ## Install, lint, type-check, and run the whole suite.
 test: lint
 	$(BIN)/pytest
+
+## pgbench (Debian's PostgreSQL client) for the database ceiling in `make bench`.
+pgbench:
+	@command -v pgbench >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; }
+
+## The short rush benchmark (under 3 minutes; PostgreSQL and Redis on 127.0.0.1): prints the
+## reports, writes var/bench/*.json, fails on any correctness violation. See docs/benchmarks.md.
+bench: install pgbench
+	BIN=$(BIN) benchmarks/short.sh

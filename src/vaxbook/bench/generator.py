@@ -63,7 +63,10 @@ async def _run(plan: WorkerPlan, finished: Synchronized[int]) -> Tally:
     elif plan.mode == "status":
         person = modes.status_only(plan)
     connector = aiohttp.TCPConnector(
-        limit=plan.connections, limit_per_host=plan.connections, ttl_dns_cache=None
+        limit=plan.connections,
+        limit_per_host=plan.connections,
+        ttl_dns_cache=None,
+        keepalive_timeout=3.0,  # below the server's 5 s, so an idle connection is never reused as it closes
     )
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
