@@ -72,6 +72,10 @@ async def book(db: Any, request: BookingRequest) -> Booking:
     if earlier is not None:
         return earlier
     if await active_booking_id(db, request.person_key):
+        # Each statement sees the latest commits: the booking found may be this very key's,
+        # committed by a concurrent retry since the first look.
+        if (earlier := await replay(db, request)) is not None:
+            return earlier
         raise VaxbookError("already_booked")
     group, second_id = await _take_places(db, request)
     booking_id = new_booking_id()
