@@ -34,8 +34,18 @@ class Cluster:
 
     database_url: str
     prefix: str
-    campaign_file: Path
+    workdir: Path
     campaign: DemoCampaign
+
+    @property
+    def campaign_file(self) -> Path:
+        return self.workdir / "campaign.toml"
+
+    @property
+    def secret(self) -> str:
+        """The configured secret, or the one a server made in its secret file."""
+        made = self.workdir / "secret"
+        return made.read_text().strip() if made.exists() else SECRET
 
     @property
     def day(self) -> date:
@@ -53,7 +63,7 @@ class Cluster:
 
     def admission_pass(self, person: str, device: str) -> str:
         """A pass signed with the servers' secret, as the waiting room would hand it out."""
-        signer = Signer(SECRET.encode(), time.time)
+        signer = Signer(self.secret.encode(), time.time)
         return signer.sign(AdmissionPass(
             person=person, device=device, line="burst", groups=share_order(self.campaign.open_group),
             birth="1980-01-03", name="홍*동", exp=time.time() + 600,
@@ -64,7 +74,7 @@ async def new_cluster(workdir: Path) -> Cluster:
     campaign = demo_campaign(datetime.now(UTC))
     write_demo_campaign(workdir / "campaign.toml", campaign)
     url = await backends.create_database()
-    return Cluster(url, backends.new_prefix(), workdir / "campaign.toml", campaign)
+    return Cluster(url, backends.new_prefix(), workdir, campaign)
 
 
 async def drop_cluster(cluster: Cluster) -> None:
@@ -72,21 +82,25 @@ async def drop_cluster(cluster: Cluster) -> None:
     backends.drop_prefix(cluster.prefix)
 
 
-async def add_slots(cluster: Cluster, count: int, share: int) -> list[int]:
+async def add_slots(
+    cluster: Cluster, count: int, share: int, clinic_id: str = "C1", sigungu: str = "종로구"
+) -> list[int]:
     """`count` first-dose slots with `share` places for the open group, and room for second doses."""
     ledger = PostgresLedger(cluster.database_url, pool_size=2)
     await ledger.open()
     try:
-        await ledger.add_clinic(Clinic("C1", "의원", "서울특별시", "종로구", "주소 1"), "hash")
+        await ledger.add_clinic(Clinic(clinic_id, "의원", "서울특별시", sigungu, "주소 1"), "hash")
         shares = tuple(share if g == cluster.campaign.open_group else 0 for g in range(10))
         hours = range(8, 8 + count)
+        second_day = cluster.day + timedelta(days=42)
         await ledger.add_slots(
-            [NewSlot("C1", cluster.day, clock_time(h), clock_time(h, 30), "pfizer", shares, 0) for h in hours]
-            + [NewSlot("C1", cluster.day + timedelta(days=42), clock_time(h), clock_time(h, 30), "pfizer",
-                       (0,) * 10, share) for h in hours]
+            [NewSlot(clinic_id, cluster.day, clock_time(h), clock_time(h, 30), "pfizer", shares, 0)
+             for h in hours]
+            + [NewSlot(clinic_id, second_day, clock_time(h), clock_time(h, 30), "pfizer", (0,) * 10, share)
+               for h in hours]
         )
         groups = (cluster.campaign.open_group,)
-        return [s.slot.id for s in await ledger.slots("C1", groups, cluster.day)]
+        return [s.slot.id for s in await ledger.slots(clinic_id, groups, cluster.day)]
     finally:
         await ledger.close()
 
