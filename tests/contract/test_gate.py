@@ -166,3 +166,21 @@ async def _compare_with_domain(steps: list[tuple[float, int]], rate: float) -> N
     finally:
         await gate.close()
         backends.drop_prefix(prefix)
+
+
+async def test_admission_moves_on_when_a_worker_dies() -> None:
+    """Redis only (the in-process gate has one worker): when the worker that advanced the line dies,
+    another worker continues from the shared state, with no leader and no lock to wait for."""
+    prefix = backends.new_prefix()
+    first, second = (RedisGate(backends.REDIS_URL, prefix=prefix) for _ in range(2))
+    await first.open()
+    await second.open()
+    try:
+        for i in range(100):
+            await (first if i % 2 else second).join_line("L", f"p{i}", True, 1)
+        assert (await first.counters("L", T0, 10.0, None)).admitted == 10
+        await first.close()  # the worker dies
+        assert (await second.counters("L", T0 + 2, 10.0, None)).admitted == 30
+    finally:
+        await second.close()
+        backends.drop_prefix(prefix)
