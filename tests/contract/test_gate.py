@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 
 import pytest
@@ -72,8 +73,9 @@ async def test_one_place_per_person(gate: Gate) -> None:
 async def test_pre_queue_is_shuffled_at_opening_before_later_arrivals(gate: Gate) -> None:
     """Pre-queue members get places 1..n in a seeded random order; a later arrival comes after them."""
     early = [f"early{i}" for i in range(30)]
+    seeds = random.Random(1)  # the service draws a fresh random seed for every call
     for person in early:
-        assert await gate.join_line("L", person, False, 0) is None
+        assert await gate.join_line("L", person, False, seeds.getrandbits(63)) is None
     late = await gate.join_line("L", "late", True, 12345)
     places = [await gate.join_line("L", person, True, 999) for person in early]
     assert sorted(p for p in places if p is not None) == list(range(1, 31))
