@@ -11,7 +11,7 @@ OUT=${BENCH_OUT:-var/bench}
 CLUSTER=(--workers 2 --database-url "$DB" --redis-url "$REDIS")
 
 # 1. The booking endpoint alone (pre-issued admission passes) against pgbench's ceiling.
-"$BIN/vaxbook" rush --mode booking --people 3000 --concurrency 32 "${CLUSTER[@]}" \
+"$BIN/vaxbook" rush --mode booking --people 2500 --concurrency 32 "${CLUSTER[@]}" \
   --pgbench-seconds 10 --json "$OUT/booking.json"
 
 # 2. Full journeys, arrivals ramped over 20 s, the line admitting freely: what the machine serves.

@@ -192,7 +192,15 @@ def _targets(
                 "people/h",
             )
         )
-        found.append(_target("booking p99 latency", book_p99, TARGET_BOOK_P99_MS, False, "ms"))
+        found.append(
+            _target(
+                "booking p99 latency (judge it at the recommended admission rate)",
+                book_p99,
+                TARGET_BOOK_P99_MS,
+                False,
+                "ms",
+            )
+        )
         cost = figures["waiting_cost"]
         between, hint = cost["mean_seconds_between_polls"], cost["mean_poll_after_seconds"]
         # asks per poll_after interval: 1.0 when every waiting client asks exactly as told
