@@ -7,6 +7,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -106,13 +107,16 @@ def simulate(
         rate_for_max_wait,
     )
 
-    machine_rate, journey = None, 0.0
+    machine_rate, journey, alone = None, 0.0, None
     if report is not None:
         measured = json.loads(report.read_text(encoding="utf-8"))
         machine_rate = float(measured["figures"]["people_completed_per_second"]) or None
-        journey = sum(
-            (s["p50_ms"] or 0) / 1000 for s in measured["steps"] if s["step"] in POST_ADMISSION_STEPS
+        steps = [s for s in measured["steps"] if s["step"] in POST_ADMISSION_STEPS]
+        journey = sum((s["p50_ms"] or 0) / 1000 for s in steps)
+        console.print(
+            "measured per-step costs (p50 ms): " + ", ".join(f"{s['step']} {s['p50_ms']}" for s in steps)
         )
+        alone = machine_alone_rate(measured)
     scenario = Scenario(people, admission_rate, ramp, journey, machine_rate, machines)
     found = predict(scenario)
     table = Table("", "value")
@@ -147,8 +151,21 @@ def simulate(
             f"then takes {hours_to_serve(cohort, target):.2f} h of booking "
             f"({hours_to_serve(cohort, machine_rate * needed):.2f} h at {needed} machines' full rate)"
         )
+        if alone:
+            console.print(
+                f"without the load generator and other jobs on it, one machine would serve about "
+                f"{alone:.1f} people/s (its cores over the server's and the databases' CPU per person): "
+                f"{machines_needed(target, alone)} machines for 2,000,000 people/h"
+            )
     else:
         console.print(
             f"the cohort of {cohort:,} at {admission_rate * 3600:,.0f}/h takes "
             f"{hours_to_serve(cohort, found.served_per_second):.2f} h; pass --report for machines"
         )
+
+
+def machine_alone_rate(measured: dict[str, Any]) -> float | None:
+    """People per second if the machine's cores served only the server, PostgreSQL and Redis."""
+    facts, completed = measured["facts"], measured["figures"]["people_completed"]
+    spent = facts["server_cpu_seconds"] + facts["backend_cpu_seconds"]
+    return facts["cores"] * completed / spent if completed and spent else None
