@@ -12,6 +12,8 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from vaxbook.domain.booking import Booking, BookingRequest, Clinic, Slot
 from vaxbook.domain.errors import VaxbookError
 
@@ -67,26 +69,31 @@ async def replay(db: Any, request: BookingRequest) -> Booking | None:
     return await load_booking(db, row[1])
 
 
-async def book(db: Any, request: BookingRequest) -> Booking:
-    earlier = await replay(db, request)
-    if earlier is not None:
-        return earlier
-    if await active_booking_id(db, request.person_key):
-        # Each statement sees the latest commits: the booking found may be this very key's,
-        # committed by a concurrent retry since the first look.
-        if (earlier := await replay(db, request)) is not None:
-            return earlier
-        raise VaxbookError("already_booked")
-    group, second_id = await _take_places(db, request)
-    booking_id = new_booking_id()
-    await db.execute(
-        "INSERT INTO bookings (id, person_key, masked_name, birth_date, first_slot_id, share_group,"
-        " second_slot_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        booking_id, request.person_key, request.masked_name, request.birth_date,
-        request.first_slot_id, group, second_id, request.at,
-    )
-    await _remember_key(db, request, booking_id)
-    return await load_booking(db, booking_id)
+# A refusal raised by the vaxbook_book function (migration 0003) -> the request field at fault.
+REFUSAL_FIELDS: dict[str, str | None] = {
+    "already_booked": None, "slot_full": "slot_id", "second_dose_unavailable": "slot_id",
+    "idempotency_key_reused": "Idempotency-Key",
+}
+
+
+async def book(db: Any, request: BookingRequest) -> tuple[bool, str, int | None, int | None]:
+    """The whole booking in one round trip: (replayed, booking id, share group, second slot id).
+
+    Group and second slot are None for a replay; a refusal raises VaxbookError.
+    """
+    try:
+        row = await db.fetchrow(
+            "SELECT * FROM vaxbook_book($1, $2, $3, $4, $5::smallint[], $6, $7::bigint[], $8, $9, $10, $11)",
+            request.person_key, request.masked_name, request.birth_date, request.first_slot_id,
+            list(request.share_groups), request.needs_second_dose, list(request.second_slot_ids),
+            request.idempotency_key, request.fingerprint, request.at, new_booking_id(),
+        )
+    except asyncpg.exceptions.RaiseError as refusal:
+        code = str(refusal)
+        if code not in REFUSAL_FIELDS:
+            raise
+        raise VaxbookError(code, field=REFUSAL_FIELDS[code]) from None
+    return bool(row[0]), str(row[1]), row[2], row[3]
 
 
 async def change(db: Any, request: BookingRequest) -> Booking:
