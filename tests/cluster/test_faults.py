@@ -218,3 +218,16 @@ async def test_releasing_an_admission_survives_redis_down(private_redis: Private
         await gate.release_admission("line", "person")
     finally:
         await gate.close()
+
+
+@CLUSTER
+async def test_a_page_says_try_again_shortly_when_redis_is_down(
+    settings: Settings, clock: ManualClock, private_redis: PrivateRedis
+) -> None:
+    """The verification page (it shows method congestion from Redis) answers 503 with the retry text."""
+    async with app_with(settings, clock, redis_url=private_redis.url) as (_, client):
+        assert (await client.get("/verify")).status_code == 200
+        private_redis.stop()
+        page = await client.get("/verify")
+        assert page.status_code == 503
+        assert "잠시 후 다시 시도해 주세요" in page.text

@@ -28,6 +28,7 @@ from vaxbook.domain.errors import VaxbookError
 from vaxbook.tokens import AdmissionPass, Identity
 from vaxbook.web.credentials import container
 from vaxbook.web.pages_text import LANGUAGES, Text, problem_view
+from vaxbook.web.problems import UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS
 
 R = TypeVar("R", bound=Response)
 log = logging.getLogger("vaxbook.web.pages")
@@ -176,6 +177,8 @@ def error_page(page: Page, exc: Exception) -> Response:
         exc = VaxbookError("invalid_input")  # a hand-edited address: missing or malformed parameters
     elif isinstance(exc, StarletteHTTPException):
         exc = VaxbookError("not_found" if exc.status_code == 404 else "invalid_input")
+    elif isinstance(exc, UNAVAILABLE):  # the ledger or the gate cannot be reached: try again shortly
+        exc = VaxbookError("service_unavailable", retry_after=UNAVAILABLE_RETRY_SECONDS)
     if isinstance(exc, VaxbookError):
         view, status = problem_view(page.text, exc.code, exc.kind, exc.retry_after, exc.details,
                                     exc.detail_ko, exc.detail_en), exc.kind.status
