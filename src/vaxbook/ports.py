@@ -98,8 +98,10 @@ class Gate(Protocol):
     async def join_line(self, line_id: str, person_key: str, opened: bool, seed: int) -> int | None:
         """The person's place number, the same on every call; None while in the pre-queue.
 
-        The first call with opened=True shuffles the pre-queue (with `seed`) into places
-        1..n before anyone else is numbered.
+        Once opened, everyone from the pre-queue holds places 1..n in a random order,
+        before anyone who joins later. How the order is drawn is the gate's choice: the
+        in-process gate shuffles with `seed` at the first opened call; the Redis gate gives
+        each early arrival a random score when they join, so opening costs O(1).
         """
         ...
 
