@@ -45,6 +45,7 @@ def rush(
         10, min=0, max=600, help="database ceiling run (PostgreSQL); 0: skip"
     ),
     pgbench_clients: int = typer.Option(16, min=1, max=200, help="pgbench connections"),
+    pgbench_batch: int = typer.Option(0, min=0, max=64, help="also pgbench N bookings per transaction"),
     port: int = typer.Option(0, help="port of the server started on 127.0.0.1; 0: any free port"),
     json_out: Path = typer.Option(Path("var/bench/rush-report.json"), "--json", help="report as JSON"),
 ) -> None:
@@ -75,6 +76,7 @@ def rush(
         status_seconds=status_seconds,
         pgbench_seconds=pgbench_seconds,
         pgbench_clients=pgbench_clients,
+        pgbench_batch=pgbench_batch,
         port=port,
         command="vaxbook " + shlex.join(sys.argv[1:]),
     )

@@ -52,6 +52,7 @@ class RushOptions:
     status_seconds: float = 10.0
     pgbench_seconds: int = 10
     pgbench_clients: int = 16
+    pgbench_batch: int = 0  # >1: also measure this many bookings per transaction
     port: int = 0
     work_dir: Path = Path("var/bench")
     command: str = ""
@@ -157,7 +158,8 @@ def run_rush(options: RushOptions, console: Console) -> Report:
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(sqlite_path(options.database_url) + suffix).unlink(missing_ok=True)
-    pgbench_places = 8000 * options.pgbench_seconds if postgres and options.pgbench_seconds else 0
+    runs = 2 if options.pgbench_batch > 1 else 1  # room for pgbench at 20,000 bookings/s, to spare
+    pgbench_places = 20_000 * options.pgbench_seconds * runs if postgres and options.pgbench_seconds else 0
     inventory = plan_inventory(options.people, options.clinics, options.stock_ratio, pgbench_places)
     secret = secrets.token_hex(32)
     settings = Settings(
@@ -171,7 +173,7 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         f"{inventory.group_places:,} places for group {group}"
     )
     asyncio.run(_load(settings, inventory, now + timedelta(days=1)))
-    found_ceiling = None
+    found_ceiling = batched = None
     if postgres and options.pgbench_seconds and options.mode != "status":
         slots = asyncio.run(db_ceiling.prepare(options.database_url, group))
         console.print(
@@ -181,6 +183,18 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         found_ceiling = db_ceiling.run_pgbench(
             options.database_url, group, slots, options.pgbench_clients, options.pgbench_seconds
         )
+        if options.pgbench_batch > 1:
+            console.print(f"pgbench: {options.pgbench_batch} bookings per transaction (group commit)")
+            script = db_ceiling.batched_script(options.pgbench_batch, options.work_dir)
+            batched = db_ceiling.run_pgbench(
+                options.database_url,
+                group,
+                slots,
+                options.pgbench_clients,
+                options.pgbench_seconds,
+                script,
+                options.pgbench_batch,
+            )
         asyncio.run(db_ceiling.undo(options.database_url))
     slot_ids = asyncio.run(_slot_ids(options.database_url, group)) if options.mode == "booking" else ()
     env = {
@@ -255,7 +269,7 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         cores=psutil.cpu_count() or 1,
         command=options.command,
     )
-    return build_report(facts, tally, found_ceiling, violations)
+    return build_report(facts, tally, found_ceiling, violations, batched)
 
 
 def pgbench_available() -> bool:

@@ -19,7 +19,9 @@ def bearer(authorization: str | None) -> str | None:
     return None
 
 
-def identity(
+# async, though nothing here awaits: FastAPI runs a plain `def` dependency in a worker
+# thread, and that hop cost 6 % of a booking's CPU under the rush (docs/benchmarks.md).
+async def identity(
     request: Request,
     authorization: str | None = Header(None),
     x_device_id: str | None = Header(None),
@@ -28,7 +30,7 @@ def identity(
     return container(request).auth.identity(bearer(authorization), x_device_id)
 
 
-def admission(
+async def admission(
     request: Request,
     authorization: str | None = Header(None),
     x_device_id: str | None = Header(None),
