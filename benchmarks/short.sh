@@ -12,7 +12,7 @@ CLUSTER=(--workers 2 --database-url "$DB" --redis-url "$REDIS")
 
 # 1. The booking endpoint alone (pre-issued admission passes) against pgbench's ceiling.
 "$BIN/vaxbook" rush --mode booking --people 2500 --concurrency 32 "${CLUSTER[@]}" \
-  --pgbench-seconds 10 --json "$OUT/booking.json"
+  --pgbench-seconds 6 --pgbench-batch 8 --json "$OUT/booking.json"
 
 # 2. Full journeys, arrivals ramped over 20 s, the line admitting freely: what the machine serves.
 "$BIN/vaxbook" rush --mode journey --people 1000 --ramp 20 --admission-rate 1000 --generators 2 \
