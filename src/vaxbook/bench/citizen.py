@@ -13,7 +13,7 @@ import aiohttp
 
 from vaxbook.bench.tally import Tally
 
-RETRIES = 3  # a timed-out or refused request is tried again, a booking with the same key
+RETRIES = 3  # a timed-out, refused or 503 request is tried again, a booking with the same key
 SLOT_TRIES = 4  # a full slot sends the citizen back to the slot list, then the clinic list
 
 
@@ -70,6 +70,11 @@ class Session:
             self.tally.record(step, time.perf_counter() - began)
             if status != expect:
                 self.tally.error(step, status, str(body.get("code", "")) if isinstance(body, dict) else "")
+            if status == 503 and attempt < RETRIES - 1:
+                # "try again shortly", as the problem says: the same request, the same key
+                pause = body.get("retry_after", 0.5 * (attempt + 1)) if isinstance(body, dict) else 0.5
+                await asyncio.sleep(min(float(pause), 5.0))
+                continue
             return status, body if isinstance(body, dict) else {}, cache
         raise GaveUp(step)
 
