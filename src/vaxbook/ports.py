@@ -95,6 +95,10 @@ class Gate(Protocol):
 
     async def device_holder(self, person_key: str, now: float) -> str | None: ...
 
+    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
+        """Count one more code tried for a verification request; the total so far."""
+        ...
+
     async def join_line(self, line_id: str, person_key: str, opened: bool, seed: int) -> int | None:
         """The person's place number, the same on every call; None while in the pre-queue.
 

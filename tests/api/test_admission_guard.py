@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -102,3 +103,13 @@ async def test_pass_of_a_device_that_lost_the_binding_is_refused(running: Runnin
     assert (await verify(running.client, second)).status_code == 200
     answer = await book(running.client, first, 1)
     assert answer.status_code == 409 and answer.json()["code"] == "device_bound_elsewhere"
+
+
+async def test_a_pass_ends_with_its_window(running: Running) -> None:
+    """Admitted a minute before 18:00, the pass stops at 18:00 and cannot book after it."""
+    await add_clinic_with_slot(running.container.clinics)
+    running.clock.set(datetime(2021, 8, 14, 17, 59, tzinfo=ZoneInfo("Asia/Seoul")))
+    person = await admitted(running.client, Person(person_number(date(1990, 5, 13)), "phone"))
+    running.clock.advance(minutes=1)
+    answer = await book(running.client, person, 1)
+    assert answer.status_code == 401 and answer.json()["code"] == "admission_invalid"

@@ -110,7 +110,11 @@ async def test_change_moves_both_doses_and_frees_the_old_places(running: Running
     changed = await running.client.put(
         "/api/bookings/me",
         json={"slot_id": new_slot},
-        headers={**person.bearer(person.admission), "Idempotency-Key": "change-1"},
+        headers={
+            **person.bearer(person.admission),
+            "Idempotency-Key": "change-1",
+            "X-Identity-Token": person.identity,
+        },
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["clinic"]["id"] == "C2" and changed.json()["second_dose"]["date"] == "2021-10-02"
@@ -155,3 +159,69 @@ async def test_slot_errors(running: Running) -> None:
     no_clinic = await running.client.get("/api/clinics/NOPE/slots", headers=person.bearer(person.admission))
     assert no_clinic.status_code == 404 and no_clinic.json()["code"] == "clinic_not_found"
     assert running.clock.now() < datetime(2021, 8, 14, tzinfo=SEOUL) + timedelta(days=1)
+
+
+async def test_change_needs_a_fresh_verification_of_the_same_person(running: Running) -> None:
+    """A pass alone cannot change a booking: a fresh identity token of the same person is needed."""
+    clinics = running.container.clinics
+    await add_clinic_with_slot(clinics, clinic_id="C1")
+    await add_clinic_with_slot(clinics, clinic_id="C2", day=date(2021, 8, 21))
+    person = await group_3(running)
+    other = await group_3(running, serial=2)
+    await book(running.client, person, (await slot_ids(running, person, "C1"))[0])
+    new_slot = (await slot_ids(running, person, "C2"))[0]
+    headers = {**person.bearer(person.admission), "Idempotency-Key": "c"}
+    for identity, code in ((None, "identity_required"), (other.identity, "device_mismatch")):
+        extra = {"X-Identity-Token": identity} if identity else {}
+        refused = await running.client.put(
+            "/api/bookings/me", json={"slot_id": new_slot}, headers={**headers, **extra}
+        )
+        assert refused.json()["code"] == code
+    key = _key(running, person)
+    running.clock.advance(minutes=10, seconds=1)
+    stale = await running.client.put(
+        "/api/bookings/me",
+        json={"slot_id": new_slot},
+        headers={**headers, "X-Identity-Token": person.identity},
+    )
+    assert stale.status_code == 401
+    still = await running.container.ledger.booking_of(key)
+    assert still is not None and still.clinic.id == "C1"
+
+
+async def test_change_within_the_day_may_reuse_its_own_second_dose_place(running: Running) -> None:
+    """Moving the first dose to another hour keeps working when the only second-dose place is one's own."""
+    from datetime import time  # noqa: PLC0415  # only this test needs it
+
+    from vaxbook.services.clinics import SlotPlan  # noqa: PLC0415  # only this test needs it
+
+    clinics = running.container.clinics
+    await add_clinic_with_slot(clinics, second_capacity=1)
+    await clinics.add_slots([SlotPlan("C1", date(2021, 8, 20), time(11), time(12), "pfizer", 100, 0)])
+    person = await group_3(running)
+    nine, eleven = await slot_ids(running, person)
+    await book(running.client, person, nine)
+    changed = await running.client.put(
+        "/api/bookings/me",
+        json={"slot_id": eleven},
+        headers={
+            **person.bearer(person.admission),
+            "Idempotency-Key": "c",
+            "X-Identity-Token": person.identity,
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["first_dose"]["start"] == "11:00"
+    assert changed.json()["second_dose"]["date"] == "2021-10-01"
+
+
+async def test_a_slot_that_has_started_cannot_be_booked(running: Running) -> None:
+    """Late in the evening, that morning's slot of the same day is refused."""
+    await add_clinic_with_slot(running.container.clinics, day=date(2021, 8, 13))
+    person = await group_3(running)
+    answer = await book(running.client, person, 1)
+    assert answer.status_code == 409 and answer.json()["code"] == "slot_not_bookable"
+
+
+def _key(running: Running, person: Person) -> str:
+    return running.container.auth.identity(person.identity, person.device).person

@@ -120,3 +120,25 @@ async def test_busy_method_reports_congestion(settings: Settings, clock: ManualC
         after = {m["method"]: m for m in (await client.get("/api/auth/methods")).json()["methods"]}
         assert after["kakao"]["in_flight"] == 0
         assert after["kakao"]["recent_latency_seconds"] >= 0.3
+
+
+async def test_code_guessing_is_cut_off(running: Running) -> None:
+    """After five tries of one request even the right code is refused: start again."""
+    person = Person(person_number(BORN_GROUP_3), "phone-1")
+    body = (await start(running.client, person)).json()
+    wrong = "000000" if body["dev_code"] != "000000" else "111111"
+    for left in (4, 3, 2, 1, 0):
+        answer = await running.client.post(
+            "/api/auth/verify",
+            headers=person.headers,
+            json={"request_token": body["request_token"], "code": wrong},
+        )
+        assert answer.json()["code"] == "verification_code_wrong"
+        assert answer.json()["attempts_left"] == left
+    locked = await running.client.post(
+        "/api/auth/verify",
+        headers=person.headers,
+        json={"request_token": body["request_token"], "code": body["dev_code"]},
+    )
+    assert locked.status_code == 429 and locked.json()["code"] == "verification_locked"
+    assert (await verify(running.client, person)).status_code == 200  # a new request works

@@ -44,6 +44,10 @@ CATALOGUE: dict[str, ProblemKind] = {
     "verification_code_wrong": ProblemKind(
         401, "인증번호가 일치하지 않습니다.", "The verification code does not match."
     ),
+    "verification_locked": ProblemKind(
+        429, "인증번호를 여러 번 잘못 입력했습니다. 처음부터 다시 인증해 주세요.",
+        "The code was entered wrongly too many times. Please start the verification again.",
+    ),
     "verification_too_frequent": ProblemKind(
         429, "본인인증은 10분에 한 번만 할 수 있습니다. 잠시 후 다시 시도해 주세요.",
         "You can verify only once every 10 minutes. Please try again later.",

@@ -13,6 +13,7 @@ from vaxbook.ports import Clock, Gate, IdentityProvider
 from vaxbook.tokens import Identity, PendingVerification, Signer
 
 PENDING_SECONDS = 180
+MAX_CODE_TRIES = 5  # a 6-digit code must not be guessable within one request's life
 _PHONE = re.compile(r"^01[016789]\d{7,8}$")
 
 
@@ -117,8 +118,12 @@ class AuthService:
         """Confirm the code; refuse a second verification in 10 minutes or another device."""
         require_device(device_id)
         pending = self._signer.read(PendingVerification, request_token, device=device_id)
+        tries = await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS)
+        if tries > MAX_CODE_TRIES:
+            raise VaxbookError("verification_locked", field="code")
         if not await self._providers[pending.method].confirm(pending.reference, code):
-            raise VaxbookError("verification_code_wrong", field="code")
+            raise VaxbookError("verification_code_wrong", field="code",
+                               attempts_left=MAX_CODE_TRIES - tries)
         now = self._clock.now().timestamp()
         outcome = await self._gate.claim_verification(
             pending.person, device_id, now, self._hold_seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
@@ -81,8 +81,16 @@ class BookingService:
         await self._notifier.booking_confirmed(booking)
         return booking
 
-    async def change(self, admission: AdmissionPass, slot_id: int, idempotency_key: str) -> Booking:
-        """Move one's booking to another slot under the same rules; the old places are freed."""
+    async def change(
+        self, admission: AdmissionPass, identity: Identity, slot_id: int, idempotency_key: str
+    ) -> Booking:
+        """Move one's booking to another slot under the same rules; the old places are freed.
+
+        Besides the pass from the line, a change needs a fresh verification of the same
+        person: a queue ticket lasts the whole window and must not reopen an old booking.
+        """
+        if identity.person != admission.person:
+            raise VaxbookError("identity_invalid", field="X-Identity-Token")
         request = await self._request(admission, slot_id, idempotency_key, "change")
         booking = await self._ledger.change(request)
         await self._waiting_room.finished(admission)
@@ -113,7 +121,8 @@ class BookingService:
         slot = await self._ledger.slot(slot_id)
         if slot is None:
             raise VaxbookError("slot_not_found", field="slot_id")
-        if slot.first_capacity == 0 or slot.day < self._today():
+        starts = datetime.combine(slot.day, slot.start, self._campaign.timezone)
+        if slot.first_capacity == 0 or starts <= self._clock.now():
             raise VaxbookError("slot_not_bookable", field="slot_id")
         second_ids: tuple[int, ...] = ()
         second_day = second_dose_date(slot.day, self._campaign.vaccine(slot.vaccine_id))

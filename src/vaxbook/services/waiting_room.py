@@ -96,10 +96,15 @@ class WaitingRoom:
         window = self._windows.get(ticket.line)
         if window is None:
             raise VaxbookError("ticket_invalid")
-        if ticket.number is None and self._opened(window):
-            number = await self._gate.join_line(window.id, ticket.person, True, secrets.randbits(63))
-            ticket = _renumbered(ticket, number)
-            ticket_token = self._signer.sign(ticket)  # a new token only when the place changed
+        if ticket.number is None:
+            # Every pre-queue poll re-registers (idempotent), so a gate that lost its state
+            # before opening still puts this person ahead of later arrivals.
+            number = await self._gate.join_line(
+                window.id, ticket.person, self._opened(window), secrets.randbits(63)
+            )
+            if number is not None:
+                ticket = _renumbered(ticket, number)
+                ticket_token = self._signer.sign(ticket)  # a new token only when the place changed
         return await self._view(ticket, window, ticket_token)
 
     async def finished(self, admission: AdmissionPass) -> None:
@@ -128,7 +133,7 @@ class WaitingRoom:
                         round(poll_after_seconds(wait), 1))
 
     async def _admit(self, ticket: Ticket, window: Window) -> str:
-        until = self._now() + self._settings.pass_seconds
+        until = min(self._now() + self._settings.pass_seconds, window.closes.timestamp())
         await self._gate.hold_admission(window.id, ticket.person, until)
         admission = AdmissionPass(
             person=ticket.person, device=ticket.device, line=window.id,

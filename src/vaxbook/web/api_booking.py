@@ -74,14 +74,20 @@ async def my_booking(request: Request, who: Identity = Depends(identity)) -> dic
     return booking_json(await container(request).booking.mine(who))
 
 
-@router.put("/bookings/me", summary="Change my booking to another slot (admission pass)")
+@router.put(
+    "/bookings/me",
+    summary="Change my booking to another slot (admission pass and a fresh X-Identity-Token)",
+)
 async def change_booking(
     choice: SlotChoice,
     request: Request,
     ticket: AdmissionPass = Depends(admission),
     idempotency_key: str = Header("", alias="Idempotency-Key"),
+    x_identity_token: str | None = Header(None),
 ) -> dict[str, Any]:
-    booking = await container(request).booking.change(ticket, choice.slot_id, idempotency_key)
+    built = container(request)
+    who = built.auth.identity(x_identity_token, ticket.device)
+    booking = await built.booking.change(ticket, who, choice.slot_id, idempotency_key)
     return booking_json(booking)
 
 

@@ -75,7 +75,7 @@ async def book(request: Request, p: Page = Depends(page)) -> Response:
     key = str(form.get("key", ""))
     changing = p.cookie(PURPOSE) == "change"
     if changing:
-        booking = await p.container.booking.change(ticket, slot_id, key)
+        booking = await p.container.booking.change(ticket, p.identity(), slot_id, key)
     else:
         booking = await p.container.booking.book(ticket, slot_id, key)
     p.forget(TICKET)

@@ -6,6 +6,7 @@ Each method runs without awaiting, so on one event loop every step is atomic.
 from __future__ import annotations
 
 import random
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ class MemoryGate:
         self._verified: dict[str, float] = {}  # person -> time the hold ends
         self._devices: dict[str, tuple[str, float]] = {}  # person -> (device, until)
         self._lines: dict[str, _Line] = {}
+        self._code_attempts: dict[str, tuple[int, float]] = {}  # reference -> (tries, expiry)
         self._in_flight: dict[str, int] = {}
         self._latencies: dict[str, deque[float]] = {}
 
@@ -56,6 +58,14 @@ class MemoryGate:
         self._verified[person_key] = now + hold_seconds
         self._devices[person_key] = (device_id, now + hold_seconds)
         return VerificationOutcome(ok=True)
+
+    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
+        moment = time.monotonic()
+        if len(self._code_attempts) > 10_000:  # requests live minutes: forget the expired ones
+            self._code_attempts = {r: v for r, v in self._code_attempts.items() if v[1] > moment}
+        count, expires = self._code_attempts.get(reference, (0, moment + ttl_seconds))
+        self._code_attempts[reference] = (count + 1, expires)
+        return count + 1
 
     async def device_holder(self, person_key: str, now: float) -> str | None:
         bound = self._devices.get(person_key)

@@ -219,7 +219,7 @@ class PostgresLedger:
     ) -> list[SecondDoseCandidate]:
         rows = await self._fetch(
             "SELECT id, start FROM slots WHERE clinic_id = $1 AND day = $2 AND vaccine_id = $3"
-            " AND second_booked < second_capacity",
+            " AND second_capacity > 0",  # full ones too: a change frees its own place first
             clinic_id, day, vaccine_id,
         )
         return [SecondDoseCandidate(slot_id, start) for slot_id, start in rows]

@@ -128,6 +128,12 @@ class RedisGate:
             return VerificationOutcome(ok=False, retry_after=float(value))
         return VerificationOutcome(ok=True)
 
+    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
+        key = f"{self._prefix}code-attempts:{reference}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            counted, _ = await pipe.incr(key).expire(key, ttl_seconds, nx=True).execute()
+        return int(counted)
+
     async def device_holder(self, person_key: str, now: float) -> str | None:
         device, until = await self._redis.hmget(self._person(person_key), "device", "device_until")
         return str(device) if device and until and float(until) > now else None

@@ -162,7 +162,7 @@ class SqliteLedger:
     ) -> list[SecondDoseCandidate]:
         rows = self._conn.execute(
             "SELECT id, start FROM slots WHERE clinic_id = ? AND day = ? AND vaccine_id = ?"
-            " AND second_booked < second_capacity",
+            " AND second_capacity > 0",  # full ones too: a change frees its own place first
             (clinic_id, day.isoformat(), vaccine_id),
         ).fetchall()
         return [SecondDoseCandidate(slot_id, time.fromisoformat(start)) for slot_id, start in rows]
