@@ -99,3 +99,9 @@ def test_booking_without_second_dose_is_found() -> None:
 def test_booking_nobody_was_told_about_is_found() -> None:
     """An active booking no 2xx response named is reported."""
     assert rules(clean(), {"VB1"}) == {"unannounced_booking"}
+
+
+def test_bookings_made_before_the_rush_are_not_unannounced() -> None:
+    """Targeting a running server, bookings that existed before the rush are not the rush's."""
+    found = check_ledger(clean(), {"VB1"}, interval_days=GAP, main_period=True, known_before={"VB2"})
+    assert found == []

@@ -46,6 +46,12 @@ def rush(
     ),
     pgbench_clients: int = typer.Option(16, min=1, max=200, help="pgbench connections"),
     pgbench_batch: int = typer.Option(0, min=0, max=64, help="also pgbench N bookings per transaction"),
+    url: str | None = typer.Option(
+        None,
+        help="target this running server (http://127.0.0.1:PORT) instead of starting one; "
+        "--database-url must then be its ledger, which is not recreated",
+    ),
+    secret: str | None = typer.Option(None, help="the target's VAXBOOK_SECRET (booking and status modes)"),
     port: int = typer.Option(0, help="port of the server started on 127.0.0.1; 0: any free port"),
     json_out: Path = typer.Option(Path("var/bench/rush-report.json"), "--json", help="report as JSON"),
 ) -> None:
@@ -77,6 +83,8 @@ def rush(
         pgbench_seconds=pgbench_seconds,
         pgbench_clients=pgbench_clients,
         pgbench_batch=pgbench_batch,
+        url=url,
+        secret=secret,
         port=port,
         command="vaxbook " + shlex.join(sys.argv[1:]),
     )

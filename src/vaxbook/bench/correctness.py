@@ -66,6 +66,7 @@ def check_ledger(
     *,
     interval_days: dict[str, int],
     main_period: bool,
+    known_before: set[str] | None = None,
 ) -> list[Violation]:
     """Every violation of the rules above; an empty list means the rush left the ledger correct."""
     active = [b for b in snapshot.bookings if b.active]
@@ -74,7 +75,7 @@ def check_ledger(
         *(_own_group_shares(active) if main_period else []),
         *_one_per_person(active),
         *_confirmed_present(snapshot, active, confirmed_ids, interval_days),
-        *_announced(active, confirmed_ids),
+        *_announced(active, confirmed_ids | (known_before or set())),
     ]
 
 

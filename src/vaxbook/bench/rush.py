@@ -10,26 +10,23 @@ import multiprocessing
 import platform
 import secrets
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vaxbook.bench import ceiling as db_ceiling
 from vaxbook.bench.correctness import check_ledger
 from vaxbook.bench.generator import WorkerPlan, worker_main
-from vaxbook.bench.ledger_rows import read_snapshot, sqlite_path
-from vaxbook.bench.population import InventoryPlan, load_inventory, plan_inventory
+from vaxbook.bench.ledger_rows import read_snapshot
+from vaxbook.bench.prepare import prepare_run
 from vaxbook.bench.report import Report, RunFacts, build_report
 from vaxbook.bench.server import Server, backend_cpu_seconds
 from vaxbook.bench.tally import Tally
-from vaxbook.config import Settings
+from vaxbook.bench.target import OpenWindow, RunningServer, open_window
 from vaxbook.demo import demo_campaign, write_demo_campaign
 from vaxbook.domain.campaign import load_campaign
 from vaxbook.domain.rotation import main_windows
@@ -56,6 +53,8 @@ class RushOptions:
     port: int = 0
     work_dir: Path = Path("var/bench")
     command: str = ""
+    url: str | None = None  # target this running server instead of starting one
+    secret: str | None = None  # the target's signing secret (booking and status modes)
 
 
 def _machine() -> str:
@@ -69,49 +68,6 @@ def _machine() -> str:
         pass
     memory = psutil.virtual_memory().total / 2**30
     return f"{psutil.cpu_count()} cores ({model}), {memory:.0f} GiB, Python {platform.python_version()}"
-
-
-async def _prepare_postgres(url: str) -> None:
-    """Drop and recreate the run's database, then bring its schema up to date."""
-    import asyncpg  # noqa: PLC0415  # only PostgreSQL runs need it here
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin = await asyncpg.connect(url.rsplit("/", 1)[0] + "/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    subprocess.run(
-        [sys.executable, "-m", "vaxbook", "db", "upgrade", "--database-url", url],
-        check=True,
-        capture_output=True,
-    )
-
-
-async def _load(settings: Settings, plan: InventoryPlan, first_day: datetime) -> None:
-    from vaxbook.bootstrap import build_ledger  # noqa: PLC0415  # registers every backend
-    from vaxbook.services.clinics import ClinicService  # noqa: PLC0415  # as above
-
-    ledger = build_ledger(settings)
-    await ledger.open()
-    try:
-        await load_inventory(ClinicService(ledger), plan, first_day.date())
-    finally:
-        await ledger.close()
-    if settings.database_url.startswith("postgres"):
-        import asyncpg  # noqa: PLC0415  # only PostgreSQL runs need it here
-
-        db = await asyncpg.connect(settings.database_url)
-        try:
-            await db.execute("ANALYZE")  # fresh statistics after a bulk load, as an operator would
-        finally:
-            await db.close()
-
-
-async def _slot_ids(database_url: str, group: int) -> tuple[int, ...]:
-    snapshot = await read_snapshot(database_url)
-    return tuple(s.slot_id for s in snapshot.shares if s.group == group and s.capacity > 0)
 
 
 def _drive(options: RushOptions, plans: list[WorkerPlan], console: Console) -> Tally:
@@ -143,70 +99,45 @@ def _drive(options: RushOptions, plans: list[WorkerPlan], console: Console) -> T
 def run_rush(options: RushOptions, console: Console) -> Report:
     """One whole run: ledger, ceiling, server, rush, correctness, report."""
     run = secrets.token_hex(3)
+    postgres = options.database_url.startswith("postgres")
     options.work_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
-    campaign_info = demo_campaign(now)
-    campaign_file = options.work_dir / "rush-campaign.toml"
-    write_demo_campaign(campaign_file, campaign_info)
-    campaign = load_campaign(campaign_file)
-    window = next(w for w in main_windows(campaign) if w.is_open(now))
-    group = campaign_info.open_group
-    postgres = options.database_url.startswith("postgres")
-    if postgres:
-        console.print(f"recreating {options.database_url}")
-        asyncio.run(_prepare_postgres(options.database_url))
-    else:
-        for suffix in ("", "-wal", "-shm"):
-            Path(sqlite_path(options.database_url) + suffix).unlink(missing_ok=True)
-    runs = 2 if options.pgbench_batch > 1 else 1  # room for pgbench at 20,000 bookings/s, to spare
-    pgbench_places = 20_000 * options.pgbench_seconds * runs if postgres and options.pgbench_seconds else 0
-    inventory = plan_inventory(options.people, options.clinics, options.stock_ratio, pgbench_places)
-    secret = secrets.token_hex(32)
-    settings = Settings(
-        database_url=options.database_url,
-        redis_url=options.redis_url,
-        campaign_file=campaign_file,
-        secret=secret,
-    )
-    console.print(
-        f"loading {inventory.clinics} clinics, {inventory.slots:,} first-dose slots, "
-        f"{inventory.group_places:,} places for group {group}"
-    )
-    asyncio.run(_load(settings, inventory, now + timedelta(days=1)))
+    secret = options.secret or secrets.token_hex(32)
     found_ceiling = batched = None
-    if postgres and options.pgbench_seconds and options.mode != "status":
-        slots = asyncio.run(db_ceiling.prepare(options.database_url, group))
-        console.print(
-            f"pgbench: the booking transaction, {options.pgbench_clients} clients, "
-            f"{options.pgbench_seconds} s, over {slots:,} slots"
+    slot_ids: tuple[int, ...] = ()
+    known: set[str] = set()
+    server: Server | RunningServer
+    if options.url:
+        server = RunningServer(options.url)
+        window = open_window(options.url)
+        if options.mode != "journey" and not options.secret:
+            raise RuntimeError("booking and status modes sign credentials: pass the server's --secret")
+        snapshot = asyncio.run(read_snapshot(options.database_url))
+        known = {b.id for b in snapshot.bookings}
+        if options.mode == "booking":
+            slot_ids = tuple(s.slot_id for s in snapshot.shares if s.group == window.group and s.capacity > 0)
+    else:
+        campaign_info = demo_campaign(now)
+        campaign_file = options.work_dir / "rush-campaign.toml"
+        write_demo_campaign(campaign_file, campaign_info)
+        campaign = load_campaign(campaign_file)
+        line = next(w for w in main_windows(campaign) if w.is_open(now))
+        window = OpenWindow(
+            line.id, campaign_info.open_group, True, {v.id: v.interval_days for v in campaign.vaccines}
         )
-        found_ceiling = db_ceiling.run_pgbench(
-            options.database_url, group, slots, options.pgbench_clients, options.pgbench_seconds
+        found_ceiling, batched, slot_ids = prepare_run(
+            options, console, window.group, now, campaign_file, secret
         )
-        if options.pgbench_batch > 1:
-            console.print(f"pgbench: {options.pgbench_batch} bookings per transaction (group commit)")
-            script = db_ceiling.batched_script(options.pgbench_batch, options.work_dir)
-            batched = db_ceiling.run_pgbench(
-                options.database_url,
-                group,
-                slots,
-                options.pgbench_clients,
-                options.pgbench_seconds,
-                script,
-                options.pgbench_batch,
-            )
-        asyncio.run(db_ceiling.undo(options.database_url))
-    slot_ids = asyncio.run(_slot_ids(options.database_url, group)) if options.mode == "booking" else ()
-    env = {
-        "VAXBOOK_DATABASE_URL": options.database_url,
-        "VAXBOOK_CAMPAIGN_FILE": str(campaign_file),
-        "VAXBOOK_SECRET": secret,
-        "VAXBOOK_ADMISSION_RATE": str(options.admission_rate),
-        "VAXBOOK_REDIS_PREFIX": f"vaxbook-bench:{run}:",
-    }
-    if options.redis_url:
-        env["VAXBOOK_REDIS_URL"] = options.redis_url
-    server = Server(options.port, options.workers, env, options.work_dir / "server.log")
+        env = {
+            "VAXBOOK_DATABASE_URL": options.database_url,
+            "VAXBOOK_CAMPAIGN_FILE": str(campaign_file),
+            "VAXBOOK_SECRET": secret,
+            "VAXBOOK_ADMISSION_RATE": str(options.admission_rate),
+            "VAXBOOK_REDIS_PREFIX": f"vaxbook-bench:{run}:",
+        }
+        if options.redis_url:
+            env["VAXBOOK_REDIS_URL"] = options.redis_url
+        server = Server(options.port, options.workers, env, options.work_dir / "server.log")
     server.start()
     share, extra = divmod(options.people, options.generators)
     base = WorkerPlan(
@@ -217,10 +148,10 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         connections=max(options.connections // options.generators, 1),
         ramp_seconds=options.ramp_seconds,
         max_seconds=options.max_seconds,
-        group=group,
+        group=window.group,
         run=run,
         secret=secret,
-        line_id=window.id,
+        line_id=window.line_id,
         slot_ids=slot_ids,
         status_seconds=options.status_seconds,
     )
@@ -245,8 +176,9 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         violations = check_ledger(
             snapshot,
             set(tally.confirmed),
-            interval_days={v.id: v.interval_days for v in campaign.vaccines},
-            main_period=window.group is not None,
+            interval_days=window.interval_days,
+            main_period=window.main_period,
+            known_before=known,
         )
     facts = RunFacts(
         date=now.strftime("%Y-%m-%d %H:%M UTC"),
