@@ -218,11 +218,15 @@ class PostgresLedger:
         self, clinic_id: str, day: date, vaccine_id: str
     ) -> list[SecondDoseCandidate]:
         rows = await self._fetch(
-            "SELECT id, start FROM slots WHERE clinic_id = $1 AND day = $2 AND vaccine_id = $3"
+            f"SELECT {SLOT_COLUMNS} FROM slots WHERE clinic_id = $1 AND day = $2 AND vaccine_id = $3"
             " AND second_capacity > 0",  # full ones too: a change frees its own place first
             clinic_id, day, vaccine_id,
         )
-        return [SecondDoseCandidate(slot_id, start) for slot_id, start in rows]
+        # Cache the rows: once a booking commits, its answer is built from this worker's
+        # cache, so no read after the commit can fail and turn a made booking into a 503.
+        found = [slot_from(row) for row in rows]
+        self._slots.update((slot.id, slot) for slot in found)
+        return [SecondDoseCandidate(slot.id, slot.start) for slot in found]
 
     # booking ---------------------------------------------------------------------------
     async def book(self, request: BookingRequest) -> Booking:
@@ -230,13 +234,15 @@ class PostgresLedger:
             async with self._connection() as db:  # one statement: its own transaction
                 return await bookings.book(db, request)
 
+        # Read what the answer needs before booking (cached rows, usually no round trip),
+        # so that nothing after the commit can fail and turn a made booking into a 503.
+        first = await self.slot(request.first_slot_id)
+        clinic = await self.clinic(first.clinic_id) if first is not None else None
         replayed, booking_id, group, second_id = await with_retries(attempt)
         if replayed or group is None:
             return await self._transaction(lambda db: bookings.load_booking(db, booking_id))
-        # A new booking is made of rows this worker has cached: no second round trip.
-        first = await self.slot(request.first_slot_id)
+        # second_dose_candidates cached every candidate, so this is a cache hit.
         second = await self.slot(second_id) if second_id is not None else None
-        clinic = await self.clinic(first.clinic_id) if first is not None else None
         if first is None or clinic is None:
             raise RuntimeError(f"booking {booking_id} refers to a missing slot or clinic")
         return Booking(
