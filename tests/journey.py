@@ -109,6 +109,19 @@ async def book(client: httpx.AsyncClient, person: Person, slot_id: int, key: str
     )
 
 
+async def change(client: httpx.AsyncClient, person: Person, slot_id: int, key: str = "c-1") -> httpx.Response:
+    """Move one's booking: the pass from the line and a fresh identity token of the same person."""
+    return await client.put(
+        "/api/bookings/me",
+        json={"slot_id": slot_id},
+        headers={
+            **person.bearer(person.admission),
+            "Idempotency-Key": key,
+            "X-Identity-Token": person.identity,
+        },
+    )
+
+
 SECOND_DOSE_GAP = 42
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.conftest import Running
-from tests.journey import Person, add_clinic_with_slot, admitted, book, person_number
+from tests.journey import Person, add_clinic_with_slot, admitted, book, change, person_number
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -107,15 +107,7 @@ async def test_change_moves_both_doses_and_frees_the_old_places(running: Running
     person = await group_3(running)
     await book(running.client, person, (await slot_ids(running, person, "C1"))[0])
     new_slot = (await slot_ids(running, person, "C2"))[0]
-    changed = await running.client.put(
-        "/api/bookings/me",
-        json={"slot_id": new_slot},
-        headers={
-            **person.bearer(person.admission),
-            "Idempotency-Key": "change-1",
-            "X-Identity-Token": person.identity,
-        },
-    )
+    changed = await change(running.client, person, new_slot, key="change-1")
     assert changed.status_code == 200, changed.text
     assert changed.json()["clinic"]["id"] == "C2" and changed.json()["second_dose"]["date"] == "2021-10-02"
     assert await free_for(running, person, "C1") == [10]
@@ -201,15 +193,7 @@ async def test_change_within_the_day_may_reuse_its_own_second_dose_place(running
     person = await group_3(running)
     nine, eleven = await slot_ids(running, person)
     await book(running.client, person, nine)
-    changed = await running.client.put(
-        "/api/bookings/me",
-        json={"slot_id": eleven},
-        headers={
-            **person.bearer(person.admission),
-            "Idempotency-Key": "c",
-            "X-Identity-Token": person.identity,
-        },
-    )
+    changed = await change(running.client, person, eleven, key="c")
     assert changed.status_code == 200, changed.text
     assert changed.json()["first_dose"]["start"] == "11:00"
     assert changed.json()["second_dose"]["date"] == "2021-10-01"

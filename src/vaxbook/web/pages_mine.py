@@ -37,14 +37,19 @@ async def mine(p: Page = Depends(page)) -> Response:
                     vaccine=p.container.campaign.vaccine(booking.first.vaccine_id))
 
 
-@router.get("/mine/cancel")
-async def cancel_confirm(p: Page = Depends(page)) -> Response:
+async def _confirm(p: Page, action: str) -> Response:
+    """Ask before acting: the booking as it stands, and the button for `action`."""
     who = _verified(p)
     if who is None:
         return p.redirect("/verify?next=mine")
     booking = await p.container.booking.mine(who)
-    return p.render("mine_confirm.html", action="cancel", booking=booking,
+    return p.render("mine_confirm.html", action=action, booking=booking,
                     vaccine=p.container.campaign.vaccine(booking.first.vaccine_id))
+
+
+@router.get("/mine/cancel")
+async def cancel_confirm(p: Page = Depends(page)) -> Response:
+    return await _confirm(p, "cancel")
 
 
 @router.post("/mine/cancel")
@@ -55,12 +60,7 @@ async def cancel(p: Page = Depends(page)) -> Response:
 
 @router.get("/mine/change")
 async def change_confirm(p: Page = Depends(page)) -> Response:
-    who = _verified(p)
-    if who is None:
-        return p.redirect("/verify?next=mine")
-    booking = await p.container.booking.mine(who)
-    return p.render("mine_confirm.html", action="change", booking=booking,
-                    vaccine=p.container.campaign.vaccine(booking.first.vaccine_id))
+    return await _confirm(p, "change")
 
 
 @router.post("/mine/change")
