@@ -82,7 +82,7 @@ async def join(client: httpx.AsyncClient, person: Person) -> dict[str, Any]:
 
 
 async def status(client: httpx.AsyncClient, person: Person) -> dict[str, Any]:
-    answer = await client.get("/api/line/status", params={"ticket": person.ticket}, headers=person.headers)
+    answer = await client.get("/api/line/status", headers=person.bearer(person.ticket))
     assert answer.status_code == 200, answer.text
     body = answer.json()
     person.ticket = body["ticket"]

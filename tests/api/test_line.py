@@ -63,9 +63,7 @@ async def test_waiting_shows_position_wait_and_poll_hint(settings: Settings, clo
         assert view["state"] == "waiting"
         assert view["ahead"] == 29  # the full bucket admitted the first one at once
         assert view["estimated_wait_seconds"] == 29.0 and view["poll_after_seconds"] == 5.8
-        answer = await client.get(
-            "/api/line/status", params={"ticket": people[30].ticket}, headers=people[30].headers
-        )
+        answer = await client.get("/api/line/status", headers=people[30].bearer(people[30].ticket))
         assert answer.headers["Cache-Control"] == "private, max-age=5"
         clock.advance(seconds=30)
         assert (await status(client, people[30]))["state"] == "admitted"
@@ -122,3 +120,17 @@ async def test_cap_holds_the_line_until_someone_finishes(settings: Settings, clo
         assert (await book(client, first, slots["slots"][0]["id"])).status_code == 201
         clock.advance(seconds=1)
         assert (await status(client, second))["state"] == "admitted"
+
+
+async def test_ticket_is_read_from_the_header_only(running: Running) -> None:
+    """A ticket in the URL is not accepted: URLs land in access logs, and it holds a birth date."""
+    await add_clinic_with_slot(running.container.clinics)
+    person = await verified(running)
+    await join(running.client, person)
+    in_url = await running.client.get(
+        "/api/line/status", params={"ticket": person.ticket}, headers=person.headers
+    )
+    assert in_url.status_code == 401 and in_url.json()["code"] == "ticket_invalid"
+    in_header = await running.client.get("/api/line/status", headers=person.bearer(person.ticket))
+    assert in_header.status_code == 200
+    assert in_header.headers["Vary"] == "Authorization, X-Device-Id"

@@ -136,8 +136,7 @@ async def wait_in_line(s: Session, c: Citizen, identity: str) -> str:
             "line_status",
             "GET",
             "/api/line/status",
-            params={"ticket": view["ticket"]},
-            headers={"X-Device-Id": c.device},
+            headers={"X-Device-Id": c.device, "Authorization": f"Bearer {view['ticket']}"},
         )
         s.tally.status_polls += 1
         if status != 200:

@@ -83,8 +83,7 @@ def status_only(plan: WorkerPlan) -> Person:
                     "line_status",
                     "GET",
                     "/api/line/status",
-                    params={"ticket": view["ticket"]},
-                    headers={"X-Device-Id": c.device},
+                    headers={"X-Device-Id": c.device, "Authorization": f"Bearer {view['ticket']}"},
                 )
                 if status != 200:
                     raise GaveUp("line_status")

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
+from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.identity import group_for_birth_date
 from vaxbook.services.auth import require_device
 from vaxbook.tokens import Identity
-from vaxbook.web.credentials import container, identity
+from vaxbook.web.credentials import bearer, container, identity
 from vaxbook.web.serialize import campaign_json, eligibility_json, line_json
 
 router = APIRouter(prefix="/api")
@@ -45,8 +46,11 @@ async def start_verification(
     body: StartVerification, request: Request, x_device_id: str | None = Header(None)
 ) -> dict[str, Any]:
     started = await container(request).auth.start(
-        name=body.name, resident_number=body.resident_number, phone=body.phone,
-        method=body.method, device_id=require_device(x_device_id),
+        name=body.name,
+        resident_number=body.resident_number,
+        phone=body.phone,
+        method=body.method,
+        device_id=require_device(x_device_id),
     )
     answer: dict[str, Any] = {"request_token": started.request_token, "expires_in": started.expires_in}
     if started.dev_code is not None:
@@ -61,8 +65,11 @@ async def finish_verification(
     verified = await container(request).auth.verify(
         request_token=body.request_token, code=body.code, device_id=require_device(x_device_id)
     )
-    return {"identity_token": verified.identity_token, "expires_at": verified.identity.exp,
-            "group": group_for_birth_date(verified.identity.birth_date)}
+    return {
+        "identity_token": verified.identity_token,
+        "expires_at": verified.identity.exp,
+        "group": group_for_birth_date(verified.identity.birth_date),
+    }
 
 
 @router.get("/eligibility", summary="May I book now? If not, when or why not")
@@ -75,15 +82,26 @@ async def join_line(request: Request, who: Identity = Depends(identity)) -> dict
     return line_json(await container(request).waiting_room.join(who))
 
 
-@router.get("/line/status", summary="Where my ticket stands; an admission pass when admitted")
+@router.get(
+    "/line/status",
+    summary="Where my ticket (Authorization: Bearer) stands; an admission pass when admitted",
+)
 async def line_status(
-    ticket: str, request: Request, response: Response, x_device_id: str | None = Header(None)
+    request: Request,
+    response: Response,
+    authorization: str | None = Header(None),
+    x_device_id: str | None = Header(None),
 ) -> dict[str, Any]:
+    # The ticket travels in a header, not the URL: it carries a birth date and a masked
+    # name, and URLs end up in proxy and CDN access logs.
+    ticket = bearer(authorization)
+    if not ticket:
+        raise VaxbookError("ticket_invalid", field="Authorization")
     view = await container(request).waiting_room.status(ticket, require_device(x_device_id))
     if view.state == "waiting":
         # The same ticket gets the same answer until it is worth asking again.
         response.headers["Cache-Control"] = f"private, max-age={int(view.poll_after_seconds)}"
     else:
         response.headers["Cache-Control"] = "no-store"
-    response.headers["Vary"] = "X-Device-Id"
+    response.headers["Vary"] = "Authorization, X-Device-Id"
     return line_json(view)
