@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -53,6 +54,16 @@ def clock() -> ManualClock:
     return ManualClock(GROUP_3_OPENS + timedelta(minutes=5))
 
 
+# Tests want answers at once: codes shown, no simulated latency, no stale reads, a fast line.
+FAST: dict[str, Any] = dict(
+    dev_mode=True,
+    admission_rate=1000.0,
+    counters_cache_seconds=0.0,
+    browse_cache_seconds=0.0,
+    sim_latency_ms={m: 0.0 for m in ("mobile", "kakao", "naver", "pass")},
+)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -69,15 +80,7 @@ def cluster_database() -> Iterator[str]:
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
     """Settings for one backend, with no simulated latency and no read caches."""
-    common = dict(
-        campaign_file=CAMPAIGN_2021,
-        secret="test-secret",
-        dev_mode=True,
-        admission_rate=1000.0,
-        counters_cache_seconds=0.0,
-        browse_cache_seconds=0.0,
-        sim_latency_ms={m: 0.0 for m in ("mobile", "kakao", "naver", "pass")},
-    )
+    common = dict(FAST, campaign_file=CAMPAIGN_2021, secret="test-secret")
     if backend == "sqlite":
         yield Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", **common)
     elif backend == "postgres+redis":

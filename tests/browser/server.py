@@ -16,6 +16,7 @@ from typing import Any
 
 import uvicorn
 
+from tests.conftest import FAST
 from vaxbook.bootstrap import build_ledger
 from vaxbook.config import Settings
 from vaxbook.demo import demo_campaign, load_demo_inventory, write_demo_campaign
@@ -55,11 +56,7 @@ def running_server(workdir: Path, clinics: int = 12, **changes: Any) -> Iterator
         database_url=f"sqlite:///{workdir / 'ledger.db'}",
         campaign_file=workdir / "campaign.toml",
         secret="browser-test-secret",
-        dev_mode=True,
-        admission_rate=1000.0,
-        counters_cache_seconds=0.0,
-        browse_cache_seconds=0.0,
-        sim_latency_ms={m: 0.0 for m in ("mobile", "kakao", "naver", "pass")},
+        **FAST,
     ).model_copy(update=changes)
 
     async def load() -> None:

@@ -56,7 +56,3 @@ def all_windows(campaign: Campaign) -> list[Window]:
 def windows_for_group(campaign: Campaign, group: int) -> list[Window]:
     """The windows a group may book in, in time order (its main day, then the additional period)."""
     return [w for w in all_windows(campaign) if w.group in (group, None)]
-
-
-def window_by_id(campaign: Campaign, window_id: str) -> Window | None:
-    return next((w for w in all_windows(campaign) if w.id == window_id), None)
