@@ -28,10 +28,11 @@ browser:
 screenshots: install
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
-## Start the service on the embedded SQLite default, with a demo campaign open now.
+## Start the service on the embedded SQLite default, with a demo campaign open now, in dev mode
+## (codes shown on screen, a DEMO ribbon on every page; never for real people).
 run: install
 	$(BIN)/vaxbook demo
-	VAXBOOK_CAMPAIGN_FILE=var/demo-campaign.toml $(BIN)/vaxbook serve
+	VAXBOOK_CAMPAIGN_FILE=var/demo-campaign.toml $(BIN)/vaxbook serve --dev-mode
 
 lint: install
 	$(BIN)/ruff check src tests

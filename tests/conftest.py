@@ -64,6 +64,13 @@ FAST: dict[str, Any] = dict(
 )
 
 
+# Every secret given, so no test writes a key file outside its own directories.
+TEST_KEYS: dict[str, Any] = dict(
+    pepper="p1:test-pepper-0123456789", signing_keys="s1:test-signing-0123456789",
+    csrf_keys="c1:test-csrf-0123456789",
+)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -80,7 +87,7 @@ def cluster_database() -> Iterator[str]:
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
     """Settings for one backend, with no simulated latency and no read caches."""
-    common = dict(FAST, campaign_file=CAMPAIGN_2021, secret="test-secret")
+    common = dict(FAST, campaign_file=CAMPAIGN_2021, **TEST_KEYS)
     if backend == "sqlite":
         yield Settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", **common)
     elif backend == "postgres+redis":

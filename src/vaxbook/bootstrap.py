@@ -13,6 +13,7 @@ from vaxbook.adapters.notify_log import LogNotifier
 from vaxbook.adapters.sqlite.ledger import SqliteLedger
 from vaxbook.config import METHODS, Settings
 from vaxbook.domain.campaign import Campaign, load_campaign
+from vaxbook.keys import Keys, pepper_fingerprint
 from vaxbook.ports import Clock, Gate, IdentityProvider, Ledger
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
@@ -83,6 +84,7 @@ def build_gate(settings: Settings) -> Gate:
 @dataclass
 class Container:
     settings: Settings
+    keys: Keys
     campaign: Campaign
     clock: Clock
     ledger: Ledger
@@ -96,6 +98,12 @@ class Container:
 
     async def start(self) -> None:
         await self.ledger.open()
+        try:
+            # A ledger made with another pepper would see every person as new: refuse to serve it.
+            await self.ledger.bind_pepper(pepper_fingerprint(self.keys.pepper))
+        except BaseException:
+            await self.ledger.close()
+            raise
         await self.gate.open()
 
     async def stop(self) -> None:
@@ -107,12 +115,12 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     """Everything the entry points need, wired once."""
     clock = clock or SystemClock()
     campaign = load_campaign(settings.campaign_file)
-    secret = settings.secret_bytes()
+    keys = settings.keys()
     ledger, gate = build_ledger(settings), build_gate(settings)
-    signer = Signer(secret, lambda: clock.now().timestamp())
+    signer = Signer(keys.signing, lambda: clock.now().timestamp())
     providers: dict[str, IdentityProvider] = {
         method: SimulatedProvider(
-            method, secret,
+            method, keys.signing.current.secret,
             latency_seconds=settings.sim_latency_ms.get(method, 200.0) / 1000,
             capacity=settings.sim_capacity.get(method, 100),
             queue_timeout_seconds=settings.sim_queue_timeout_seconds,
@@ -131,9 +139,10 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         ),
     )
     return Container(
-        settings=settings, campaign=campaign, clock=clock, ledger=ledger, gate=gate, signer=signer,
+        settings=settings, keys=keys, campaign=campaign, clock=clock, ledger=ledger, gate=gate,
+        signer=signer,
         auth=AuthService(
-            providers, gate, signer, clock, secret,
+            providers, gate, signer, clock, keys.pepper.secret,
             identity_seconds=settings.identity_seconds,
             hold_seconds=settings.verification_hold_seconds,
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from vaxbook.bench.cli import rush, simulate
 from vaxbook.config import Settings
+from vaxbook.keys import SecretsError
 
 app = typer.Typer(help="vaxbook: vaccination pre-reservation under a national rush.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaign files.", no_args_is_help=True)
@@ -50,6 +52,12 @@ def serve(
     campaign_file: CampaignFile = None,
     migrate: bool = typer.Option(False, "--migrate", help="apply PostgreSQL migrations at start-up"),
     pool_size: int | None = typer.Option(None, min=1, help="PostgreSQL connections per worker"),
+    dev_mode: bool | None = typer.Option(
+        None, "--dev-mode/--no-dev-mode", help="demo only: show simulated codes (default: off)"
+    ),
+    allow_public_dev_mode: bool = typer.Option(
+        False, "--allow-public-dev-mode", help="dev mode on a non-loopback address (never in production)"
+    ),
 ) -> None:
     """Start the HTTP service (API, OpenAPI at /docs)."""
     import uvicorn  # noqa: PLC0415  # only this command needs the server
@@ -58,16 +66,39 @@ def serve(
         os.environ["VAXBOOK_MIGRATE_ON_START"] = "true"
     if pool_size is not None:
         os.environ["VAXBOOK_POOL_SIZE"] = str(pool_size)
+    if dev_mode is not None:
+        os.environ["VAXBOOK_DEV_MODE"] = str(dev_mode).lower()
     settings = _apply(database_url, redis_url, campaign_file)
     if workers > 1 and not settings.redis_url:
         console.print("[red]--workers > 1 needs a shared gate: set --redis-url[/red]")
         raise typer.Exit(2)
-    # Made once, before the workers start: each would otherwise create a secret of its own,
-    # and a ticket signed by one worker would be refused by the next.
-    settings.secret_bytes()
+    if settings.dev_mode:
+        if not is_loopback(host) and not allow_public_dev_mode:
+            console.print(f"[red]dev mode shows every verification code: it is not served on {host}"
+                          " without --allow-public-dev-mode[/red]")
+            raise typer.Exit(2)
+        console.print("[bold yellow]WARNING: dev mode is on. Verification codes are shown to whoever asks;"
+                      " anyone who knows a resident number can act as that person. Demo only.[/bold yellow]")
+    # Made once, before the workers start: each would otherwise create keys of its own, and
+    # a ticket signed by one worker would be refused by the next.
+    try:
+        settings.keys()
+    except SecretsError as problem:
+        console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2) from None
     console.print(f"vaxbook on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
     uvicorn.run("vaxbook.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vaxbook.keys import Keys, load_pepper, load_ring
 
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "kr-2021-18-49.toml"
 METHODS = ("mobile", "kakao", "naver", "pass")
@@ -19,9 +20,15 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, description="redis://...; else the gate is in-process")
     redis_prefix: str = "vaxbook:"
     campaign_file: Path = DEFAULT_CAMPAIGN
-    secret: str | None = Field(default=None, description="signing secret; else kept in secret_file")
-    secret_file: Path = Path("var/secret")
-    dev_mode: bool = Field(default=True, description="reveal simulated verification codes in responses")
+    # Secrets (src/vaxbook/keys.py): each from its variable, `kid:secret[,kid:secret...]`, else
+    # from its file, made on first use. The pepper is kept outside the data directory.
+    pepper: str | None = Field(default=None, description="person-key pepper, kid:secret; never rotates")
+    pepper_file: Path = Path("~/.config/vaxbook/pepper")
+    signing_keys: str | None = Field(default=None, description="credential keys; the first signs")
+    signing_keys_file: Path = Path("var/keys/signing")
+    csrf_keys: str | None = Field(default=None, description="page-form CSRF keys; the first signs")
+    csrf_keys_file: Path = Path("var/keys/csrf")
+    dev_mode: bool = Field(default=False, description="demo only: reveal simulated verification codes")
 
     # waiting room
     admission_rate: float = Field(default=50.0, gt=0, description="people admitted per second, per line")
@@ -43,14 +50,10 @@ class Settings(BaseSettings):
     redis_pool_size: int = Field(default=50, ge=1, description="Redis connections per worker")
     migrate_on_start: bool = Field(default=False, description="apply PostgreSQL migrations at start-up")
 
-    def secret_bytes(self) -> bytes:
-        """The configured secret, or one generated once and kept in secret_file."""
-        if self.secret:
-            return self.secret.encode()
-        if self.secret_file.exists():
-            return self.secret_file.read_text().strip().encode()
-        self.secret_file.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_hex(32)
-        self.secret_file.write_text(value + "\n")
-        self.secret_file.chmod(0o600)
-        return value.encode()
+    def keys(self) -> Keys:
+        """The pepper and the key rings (files are made on first use, mode 0600)."""
+        return Keys(
+            pepper=load_pepper(self.pepper, self.pepper_file),
+            signing=load_ring(self.signing_keys, self.signing_keys_file, "signing_keys"),
+            csrf=load_ring(self.csrf_keys, self.csrf_keys_file, "csrf_keys"),
+        )

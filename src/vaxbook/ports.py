@@ -25,12 +25,26 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+WRONG_PEPPER = (
+    "this ledger was made with another pepper: every person key would differ and booked people"
+    " could book again. Start with the pepper it was made with (docs/operations.md)."
+)
+
+
+class WrongPepper(RuntimeError):
+    """The ledger records another pepper's fingerprint than the one the service was given."""
+
+
 class Ledger(Protocol):
     """Durable source of truth: clinics, slots with per-group shares, bookings."""
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None: ...
+
+    async def bind_pepper(self, fingerprint: str) -> None:
+        """Record the pepper's fingerprint on first use; raise WrongPepper if another is recorded."""
+        ...
 
     async def add_clinic(self, clinic: Clinic, key_hash: str) -> None: ...
     async def add_slots(self, slots: list[NewSlot]) -> None: ...

@@ -18,6 +18,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from vaxbook.domain.errors import VaxbookError
+from vaxbook.keys import KeyRing
 
 C = TypeVar("C")
 
@@ -84,21 +85,33 @@ _KINDS: dict[type[Any], tuple[str, str]] = {
 
 
 class Signer:
-    """Signs and reads credentials; expiry is judged by the injected clock, not the system's."""
+    """Signs and reads credentials; expiry is judged by the injected clock, not the system's.
 
-    def __init__(self, secret: bytes, now: Callable[[], float]) -> None:
+    Every token names the key that signed it (`kid`), so the signing keys can rotate:
+    tokens of any key still in the ring stay valid until they expire.
+    """
+
+    def __init__(self, keys: KeyRing, now: Callable[[], float]) -> None:
         self._now = now
-        self._hmac_key = hashlib.sha256(b"vaxbook-hmac:" + secret).digest()
-        seed = hashlib.sha256(b"vaxbook-identity-ed25519:" + secret).digest()
-        self._private = Ed25519PrivateKey.from_private_bytes(seed)
-        self.identity_public_key = self._private.public_key()
+        self._current = keys.current.id
+        self._hmac_keys = {
+            key.id: hashlib.sha256(b"vaxbook-hmac:" + key.secret).digest() for key in keys.keys
+        }
+        self._private_keys = {
+            key.id: Ed25519PrivateKey.from_private_bytes(
+                hashlib.sha256(b"vaxbook-identity-ed25519:" + key.secret).digest()
+            )
+            for key in keys.keys
+        }
+        self._public_keys = {kid: private.public_key() for kid, private in self._private_keys.items()}
 
     def sign(self, credential: Any) -> str:
         audience, _ = _KINDS[type(credential)]
         claims = {**asdict(credential), "aud": audience}
+        headers = {"kid": self._current}
         if isinstance(credential, Identity):
-            return jwt.encode(claims, self._private, algorithm="EdDSA")
-        return jwt.encode(claims, self._hmac_key, algorithm="HS256")
+            return jwt.encode(claims, self._private_keys[self._current], algorithm="EdDSA", headers=headers)
+        return jwt.encode(claims, self._hmac_keys[self._current], algorithm="HS256", headers=headers)
 
     def read(self, kind: type[C], token: str | None, *, device: str | None) -> C:
         """Check signature, expiry and audience, and that the caller's device is the bound one."""
@@ -106,14 +119,17 @@ class Signer:
         if not token:
             missing = {Identity: "identity_required", AdmissionPass: "admission_required"}
             raise VaxbookError(missing.get(kind, code))
-        key: Any = self.identity_public_key if kind is Identity else self._hmac_key
+        keys: dict[str, Any] = self._public_keys if kind is Identity else self._hmac_keys
         algorithm = "EdDSA" if kind is Identity else "HS256"
         try:
+            key = keys.get(str(jwt.get_unverified_header(token).get("kid")))
+            if key is None:
+                raise VaxbookError(code)
             claims = jwt.decode(
                 token, key, algorithms=[algorithm], audience=audience,
                 options={"require": ["exp", "aud"], "verify_exp": False},
             )
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, TypeError):
             raise VaxbookError(code) from None
         if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= self._now():
             raise VaxbookError(code)

@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.conftest import FAST
+from tests.conftest import FAST, TEST_KEYS
 from vaxbook.bootstrap import build_ledger
 from vaxbook.config import Settings
 from vaxbook.demo import demo_campaign, load_demo_inventory, write_demo_campaign
@@ -55,7 +55,7 @@ def running_server(workdir: Path, clinics: int = 12, **changes: Any) -> Iterator
     settings = Settings(
         database_url=f"sqlite:///{workdir / 'ledger.db'}",
         campaign_file=workdir / "campaign.toml",
-        secret="browser-test-secret",
+        **TEST_KEYS,
         **FAST,
     ).model_copy(update=changes)
 

@@ -23,9 +23,12 @@ from vaxbook.adapters.postgres.ledger import PostgresLedger
 from vaxbook.demo import DemoCampaign, demo_campaign, write_demo_campaign
 from vaxbook.domain.booking import Clinic, NewSlot
 from vaxbook.domain.inventory import share_order
+from vaxbook.keys import KeyRing, parse_ring
 from vaxbook.tokens import AdmissionPass, Signer
 
-SECRET = "test-secret"
+SIGNING_KEYS = "s1:cluster-test-signing-key"
+KEY_FILES = {"VAXBOOK_PEPPER_FILE": "pepper", "VAXBOOK_SIGNING_KEYS_FILE": "keys/signing",
+             "VAXBOOK_CSRF_KEYS_FILE": "keys/csrf"}
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,10 @@ class Cluster:
         return self.workdir / "campaign.toml"
 
     @property
-    def secret(self) -> str:
-        """The configured secret, or the one a server made in its secret file."""
-        made = self.workdir / "secret"
-        return made.read_text().strip() if made.exists() else SECRET
+    def signing_keys(self) -> KeyRing:
+        """The configured signing keys, or those a server made in its key file."""
+        made = self.workdir / KEY_FILES["VAXBOOK_SIGNING_KEYS_FILE"]
+        return parse_ring(made.read_text() if made.exists() else SIGNING_KEYS, "signing keys")
 
     @property
     def day(self) -> date:
@@ -56,14 +59,16 @@ class Cluster:
             **os.environ,
             "VAXBOOK_DATABASE_URL": self.database_url, "VAXBOOK_REDIS_URL": backends.REDIS_URL,
             "VAXBOOK_REDIS_PREFIX": self.prefix, "VAXBOOK_CAMPAIGN_FILE": str(self.campaign_file),
-            "VAXBOOK_SECRET": SECRET, "VAXBOOK_DEV_MODE": "true", "VAXBOOK_ADMISSION_RATE": "1000",
+            "VAXBOOK_PEPPER": "p1:cluster-test-pepper", "VAXBOOK_SIGNING_KEYS": SIGNING_KEYS,
+            "VAXBOOK_CSRF_KEYS": "c1:cluster-test-csrf-key", "VAXBOOK_DEV_MODE": "true",
+            "VAXBOOK_ADMISSION_RATE": "1000",
             "VAXBOOK_SIM_LATENCY_MS": json.dumps({m: 0 for m in ("mobile", "kakao", "naver", "pass")}),
             **extra,
         }
 
     def admission_pass(self, person: str, device: str) -> str:
-        """A pass signed with the servers' secret, as the waiting room would hand it out."""
-        signer = Signer(self.secret.encode(), time.time)
+        """A pass signed with the servers' key, as the waiting room would hand it out."""
+        signer = Signer(self.signing_keys, time.time)
         return signer.sign(AdmissionPass(
             person=person, device=device, line="burst", groups=share_order(self.campaign.open_group),
             birth="1980-01-03", name="홍*동", exp=time.time() + 600,
@@ -123,12 +128,14 @@ def serve(
 ) -> Iterator[Served]:
     """`vaxbook serve --workers N` on a free port; stopped (with its workers) on exit.
 
-    With `secret_file`, no secret is configured: the command makes one in a file, as out of the box.
+    With `secret_file`, no secret is configured: the command makes its keys in files, as out of
+    the box (in `workdir`, and the pepper too, so that no test writes outside its directories).
     """
     env = cluster.env()
     if secret_file:
-        del env["VAXBOOK_SECRET"]
-        env["VAXBOOK_SECRET_FILE"] = str(workdir / "secret")
+        for variable, name in KEY_FILES.items():
+            del env[variable.removesuffix("_FILE")]
+            env[variable] = str(workdir / name)
     port = free_port()
     log = (workdir / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
@@ -138,7 +145,7 @@ def serve(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process, workers)
+        wait_ready(url, process, workers)
         yield Served(url, process)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -151,7 +158,7 @@ def serve(
         log.close()
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], workers: int) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], workers: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from tests.journey import person_number
 
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+CSRF = re.compile(r'name="csrf" value="([0-9A-Za-z_.-]+)"')
 DEV_CODE = re.compile(r'id="dev-code">[^<]*?(\d{4,10})<')
 
 

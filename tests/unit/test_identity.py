@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import date
 
 import pytest
@@ -10,6 +12,8 @@ from hypothesis import strategies as st
 
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.identity import (
+    canonical_name,
+    canonical_phone,
     check_digit,
     group_for_birth_date,
     make_resident_number,
@@ -111,3 +115,72 @@ def test_names_are_masked_for_clinic_lists() -> None:
     assert mask_name("홍길동") == "홍*동"
     assert mask_name("남궁민수") == "남**수"
     assert mask_name("이솔") == "이*"
+
+
+def _unicode_zeros() -> list[str]:
+    """The zero of every Unicode run of decimal digits other than ASCII (from unicodedata)."""
+    return [chr(c) for c in range(sys.maxunicode + 1)
+            if unicodedata.decimal(chr(c), None) == 0 and chr(c) != "0"]
+
+
+def test_no_unicode_decimal_digit_reaches_a_person_key() -> None:
+    """A number spelled with any non-ASCII decimal digit, wholly or in one place, is refused."""
+    number = make_resident_number(date(1995, 12, 19), male=False, serial=7623)
+    zeros = _unicode_zeros()
+    assert len(zeros) > 60  # full-width, Arabic-Indic, Devanagari, mathematical, ...
+    for zero in zeros:
+        spelled = "".join(chr(ord(zero) + int(d)) for d in number)
+        one_digit = number[:8] + chr(ord(zero) + int(number[8])) + number[9:]
+        for text in (spelled, spelled[:6] + "-" + spelled[6:], one_digit):
+            with pytest.raises(VaxbookError) as refused:
+                parse_resident_number(text)
+            assert refused.value.code == "invalid_resident_number"
+            assert refused.value.field == "resident_number"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["{a} {b}", "{a}\u2013{b}", "{a}\u2212{b}", "{a}\uff0d{b}", "{a}\u2010{b}", "{a}--{b}",
+     "{a}-{b}\n9", "{a}\x00{b}", "{a}-{b}\u200b", "{a}{b}x"],
+)
+def test_only_an_ascii_hyphen_may_separate_the_halves(shape: str) -> None:
+    """Inner spaces, other dashes, NUL, zero-width and trailing junk are refused."""
+    number = make_resident_number(date(1995, 12, 19), male=False, serial=7623)
+    with pytest.raises(VaxbookError) as refused:
+        parse_resident_number(shape.format(a=number[:6], b=number[6:]))
+    assert refused.value.code == "invalid_resident_number"
+
+
+def test_outer_ascii_blanks_are_trimmed() -> None:
+    """Blanks around the number (a copy-paste) do not make it another person."""
+    number = make_resident_number(date(1995, 12, 19), male=False, serial=7623)
+    assert parse_resident_number(f"  {number}\n") == parse_resident_number(number)
+
+
+def test_names_are_nfc_trimmed_and_single_spaced() -> None:
+    """A decomposed name, extra spaces and a middle dot give one canonical form."""
+    assert canonical_name(unicodedata.normalize("NFD", "  홍길동 ")) == "홍길동"
+    assert canonical_name("John   Smith") == "John Smith"
+    assert canonical_name("응우옌·반·안") == "응우옌·반·안"
+    assert canonical_name("José Müller") == "José Müller"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["홍\x00길동", "홍길동\u202e", "홍\u200b길동", "\u200f홍길동", "\x1b[31m홍길동", "홍\t길동",
+     "Ｈong", "Иван", "홍길동1", "홍길동😀", "", "   ", "가" * 41, "e\u0301\u0301"],
+)
+def test_names_with_control_format_or_foreign_script_characters_are_refused(name: str) -> None:
+    """NUL, bidi marks, zero-width, escapes, full-width or other scripts, digits and bad lengths."""
+    with pytest.raises(VaxbookError) as refused:
+        canonical_name(name)
+    assert refused.value.code == "invalid_input" and refused.value.field == "name"
+
+
+def test_phones_are_korean_mobiles_in_ascii_digits() -> None:
+    """Hyphens and spaces are dropped; full-width and other digits are refused."""
+    assert canonical_phone("010-1234-5678") == canonical_phone("010 1234 5678") == "01012345678"
+    for bad in ("０１０-１２３４-５６７８", "٠١٠١٢٣٤٥٦٧٨", "02-123-4567", "010–1234–5678", "010123456789"):
+        with pytest.raises(VaxbookError) as refused:
+            canonical_phone(bad)
+        assert refused.value.field == "phone"

@@ -51,7 +51,10 @@ def rush(
         help="target this running server (http://127.0.0.1:PORT) instead of starting one; "
         "--database-url must then be its ledger, which is not recreated",
     ),
-    secret: str | None = typer.Option(None, help="the target's VAXBOOK_SECRET (booking and status modes)"),
+    secret: str | None = typer.Option(
+        None, help="SECRET, when the target runs with VAXBOOK_PEPPER and VAXBOOK_SIGNING_KEYS"
+        " both `bench:SECRET` (booking and status modes)",
+    ),
     port: int = typer.Option(0, help="port of the server started on 127.0.0.1; 0: any free port"),
     json_out: Path = typer.Option(Path("var/bench/rush-report.json"), "--json", help="report as JSON"),
 ) -> None:

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from vaxbook.bench import ceiling as db_ceiling
 from vaxbook.bench.ledger_rows import read_snapshot, sqlite_path
+from vaxbook.bench.modes import BENCH_KEY_ID
 from vaxbook.bench.population import InventoryPlan, load_inventory, plan_inventory
 from vaxbook.config import Settings
 
@@ -81,7 +82,7 @@ def prepare_run(
         database_url=options.database_url,
         redis_url=options.redis_url,
         campaign_file=campaign_file,
-        secret=secret,
+        pepper=f"{BENCH_KEY_ID}:{secret}",
     )
     console.print(
         f"loading {inventory.clinics} clinics, {inventory.slots:,} first-dose slots, "

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from vaxbook.bench.correctness import check_ledger
 from vaxbook.bench.generator import WorkerPlan, worker_main
 from vaxbook.bench.ledger_rows import read_snapshot
+from vaxbook.bench.modes import BENCH_KEY_ID
 from vaxbook.bench.prepare import prepare_run
 from vaxbook.bench.report import Report, RunFacts, build_report
 from vaxbook.bench.server import Server, backend_cpu_seconds
@@ -111,7 +112,8 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         server = RunningServer(options.url)
         window = open_window(options.url)
         if options.mode != "journey" and not options.secret:
-            raise RuntimeError("booking and status modes sign credentials: pass the server's --secret")
+            raise RuntimeError("booking and status modes sign credentials: pass the server's --secret"
+                               " (started with the variables of `secret_env`)")
         snapshot = asyncio.run(read_snapshot(options.database_url))
         known = {b.id for b in snapshot.bookings}
         if options.mode == "booking":
@@ -131,7 +133,8 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         env = {
             "VAXBOOK_DATABASE_URL": options.database_url,
             "VAXBOOK_CAMPAIGN_FILE": str(campaign_file),
-            "VAXBOOK_SECRET": secret,
+            **secret_env(secret),
+            "VAXBOOK_DEV_MODE": "true",  # the simulated citizens read their codes from the answer
             "VAXBOOK_ADMISSION_RATE": str(options.admission_rate),
             "VAXBOOK_REDIS_PREFIX": f"vaxbook-bench:{run}:",
         }
@@ -206,3 +209,9 @@ def run_rush(options: RushOptions, console: Console) -> Report:
 
 def pgbench_available() -> bool:
     return shutil.which("pgbench") is not None
+
+
+def secret_env(secret: str) -> dict[str, str]:
+    """The run's one secret as the server's pepper and signing and CSRF keys (id `bench`)."""
+    value = f"{BENCH_KEY_ID}:{secret}"
+    return {"VAXBOOK_PEPPER": value, "VAXBOOK_SIGNING_KEYS": value, "VAXBOOK_CSRF_KEYS": value}

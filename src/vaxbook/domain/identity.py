@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +22,14 @@ CHECK_DIGIT_ABOLISHED = date(2020, 10, 1)
 
 _CENTURY = {9: 1800, 0: 1800, 1: 1900, 2: 1900, 5: 1900, 6: 1900, 3: 2000, 4: 2000, 7: 2000, 8: 2000}
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
-_SHAPE = re.compile(r"^(\d{6})-?(\d{7})$")
+# ASCII only: `\d` and `int()` accept every Unicode digit (full-width, Arabic-Indic, ...), and
+# each spelling of one number would otherwise hash to a different person key.
+_SHAPE = re.compile(r"([0-9]{6})-?([0-9]{7})", re.ASCII)
+_PHONE = re.compile(r"01[016789][0-9]{7,8}", re.ASCII)
+_ASCII_BLANKS = " \t\r\n"
+NAME_MAX_LENGTH = 40
+MIDDLE_DOT = "\u00b7"  # 가운뎃점, in some foreign residents' registered names
+_NAME_SCRIPTS = ("HANGUL", "LATIN")
 
 
 @dataclass(frozen=True)
@@ -53,10 +61,12 @@ def check_digit(first_twelve: str, *, foreign: bool) -> int:
 
 
 def parse_resident_number(text: str) -> ResidentNumber:
-    """Parse a 13-digit number with or without the dash, or raise invalid_resident_number."""
-    match = _SHAPE.match(text.strip())
+    """Parse 13 ASCII digits with an optional ASCII hyphen after the sixth, or raise
+    invalid_resident_number. Nothing else is accepted: one human, one spelling, one key."""
+    match = _SHAPE.fullmatch(text.strip(_ASCII_BLANKS))
     if not match:
-        raise _invalid("13 digits are expected, as YYMMDD-NNNNNNN.", "13자리 숫자가 필요합니다.")
+        raise _invalid("13 digits (0-9) are expected, as YYMMDD-NNNNNNN.",
+                       "숫자(0-9) 13자리를 YYMMDD-NNNNNNN 형식으로 입력해 주세요.")
     digits = match.group(1) + match.group(2)
     code = int(digits[6])
     try:
@@ -75,6 +85,38 @@ def parse_resident_number(text: str) -> ResidentNumber:
 def person_key(number: ResidentNumber, secret: bytes) -> str:
     """The only form in which a person is stored: a keyed hash of the number."""
     return hmac.new(secret, number.digits.encode(), hashlib.sha256).hexdigest()
+
+
+def canonical_name(text: str) -> str:
+    """NFC, trimmed, single spaces; only Hangul or Latin letters, spaces and the middle dot.
+
+    Control and format characters (NUL, bidi overrides, zero-width, escapes) are refused,
+    not stripped: a name is shown to clinic staff and written to their CSV lists.
+    """
+    name = " ".join(part for part in unicodedata.normalize("NFC", text).split(" ") if part)
+    if not 1 <= len(name) <= NAME_MAX_LENGTH:
+        raise VaxbookError("invalid_input", field="name",
+                           detail_en=f"A name of 1 to {NAME_MAX_LENGTH} characters is required.",
+                           detail_ko=f"이름은 1~{NAME_MAX_LENGTH}자로 입력해 주세요.")
+    if not all(ch in (" ", MIDDLE_DOT) or _is_name_letter(ch) for ch in name):
+        raise VaxbookError("invalid_input", field="name",
+                           detail_en="A name may hold only Hangul or Latin letters, spaces and '·'.",
+                           detail_ko="이름에는 한글·영문 글자, 공백, 가운뎃점(·)만 쓸 수 있습니다.")
+    return name
+
+
+def _is_name_letter(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("L") and unicodedata.name(ch, "").startswith(_NAME_SCRIPTS)
+
+
+def canonical_phone(text: str) -> str:
+    """A Korean mobile number as its ASCII digits (010-1234-5678 -> 01012345678), or refuse."""
+    digits = text.strip(_ASCII_BLANKS).replace("-", "").replace(" ", "")
+    if not _PHONE.fullmatch(digits):
+        raise VaxbookError("invalid_input", field="phone",
+                           detail_en="A Korean mobile number such as 010-1234-5678 is required.",
+                           detail_ko="010-1234-5678 형식의 휴대전화 번호를 입력해 주세요.")
+    return digits
 
 
 def mask_name(name: str) -> str:

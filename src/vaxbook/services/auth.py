@@ -8,13 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vaxbook.domain.errors import VaxbookError
-from vaxbook.domain.identity import mask_name, parse_resident_number, person_key
+from vaxbook.domain.identity import (
+    canonical_name,
+    canonical_phone,
+    mask_name,
+    parse_resident_number,
+    person_key,
+)
 from vaxbook.ports import Clock, Gate, IdentityProvider
 from vaxbook.tokens import Identity, PendingVerification, Signer
 
 PENDING_SECONDS = 180
 MAX_CODE_TRIES = 5  # a 6-digit code must not be guessable within one request's life
-_PHONE = re.compile(r"^01[016789]\d{7,8}$")
 
 
 @dataclass(frozen=True)
@@ -88,16 +93,8 @@ class AuthService:
         provider = self._providers.get(method)
         if provider is None:
             raise VaxbookError("unknown_method", field="method")
-        name = name.strip()
-        if not 1 <= len(name) <= 40:
-            raise VaxbookError("invalid_input", field="name",
-                               detail_en="A name of 1 to 40 characters is required.",
-                               detail_ko="이름은 1~40자로 입력해 주세요.")
-        digits = re.sub(r"[\s-]", "", phone)
-        if not _PHONE.match(digits):
-            raise VaxbookError("invalid_input", field="phone",
-                               detail_en="A Korean mobile number such as 010-1234-5678 is required.",
-                               detail_ko="010-1234-5678 형식의 휴대전화 번호를 입력해 주세요.")
+        name = canonical_name(name)
+        digits = canonical_phone(phone)
         require_device(device_id)
         number = parse_resident_number(resident_number)
         await self._gate.method_started(method)
@@ -148,7 +145,10 @@ class AuthService:
         return self._signer.read(Identity, token, device=require_device(device_id))
 
 
+_DEVICE = re.compile(r"[\x21-\x7e]{1,128}")  # visible ASCII: a device id is compared, never shown
+
+
 def require_device(device_id: str | None) -> str:
-    if not device_id or len(device_id) > 128:
+    if not device_id or not _DEVICE.fullmatch(device_id):
         raise VaxbookError("missing_device", field="X-Device-Id")
     return device_id

@@ -19,10 +19,12 @@ router = APIRouter(prefix="/api")
 
 
 class StartVerification(BaseModel):
-    name: str = Field(min_length=1, max_length=40, examples=["홍길동"])
-    resident_number: str = Field(min_length=13, max_length=14, examples=["900101-1234567"])
-    phone: str = Field(min_length=10, max_length=13, examples=["010-1234-5678"])
-    method: str = Field(examples=["kakao"])
+    # Lengths and characters are judged after canonicalisation, in the domain (NFC can
+    # shorten a name); these bounds only keep absurd strings from being processed at all.
+    name: str = Field(max_length=200, examples=["홍길동"])
+    resident_number: str = Field(max_length=200, examples=["900101-1234567"])
+    phone: str = Field(max_length=200, examples=["010-1234-5678"])
+    method: str = Field(max_length=20, examples=["kakao"])
 
 
 class FinishVerification(BaseModel):

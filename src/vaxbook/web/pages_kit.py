@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vaxbook.bootstrap import Container
 from vaxbook.domain.errors import VaxbookError
+from vaxbook.keys import Key, KeyRing
 from vaxbook.tokens import AdmissionPass, Identity
 from vaxbook.web.credentials import container
 from vaxbook.web.pages_text import LANGUAGES, Text, problem_view
@@ -104,19 +105,15 @@ class Page:
     def admission(self) -> AdmissionPass:
         return self.container.signer.read(AdmissionPass, self.cookie(ADMISSION), device=self.device)
 
-    # CSRF: a token derived from the device cookie with the server's secret ---------------
+    # CSRF: a token derived from the device cookie with the current CSRF key -------------
     @property
     def csrf(self) -> str:
-        key = self.request.app.state.__dict__.get("pages_csrf_key")
-        if key is None:
-            key = hashlib.sha256(b"vaxbook-pages-csrf:" + self.container.settings.secret_bytes()).digest()
-            self.request.app.state.pages_csrf_key = key
-        return hmac.new(key, self.device.encode(), hashlib.sha256).hexdigest()
+        return csrf_token(self.container.keys.csrf.current, self.device)
 
     async def check_csrf(self) -> None:
         form = await self.request.form()
         sent = form.get("csrf")
-        if not isinstance(sent, str) or not hmac.compare_digest(sent, self.csrf):
+        if not isinstance(sent, str) or not csrf_valid(self.container.keys.csrf, self.device, sent):
             raise PageProblem("csrf_failed", 403)
 
     # answers ---------------------------------------------------------------------------
@@ -208,3 +205,14 @@ class PageRoute(APIRoute):
                 return error_page(page_of(request), exc)
 
         return handle
+
+
+def csrf_token(key: Key, device: str) -> str:
+    """`kid.mac`: the key id lets a form made before a CSRF key rotation still be sent."""
+    mac = hmac.new(key.secret, b"vaxbook-pages-csrf:" + device.encode(), hashlib.sha256)
+    return f"{key.id}.{mac.hexdigest()}"
+
+
+def csrf_valid(ring: KeyRing, device: str, sent: str) -> bool:
+    key = ring.find(sent.partition(".")[0])
+    return key is not None and hmac.compare_digest(csrf_token(key, device).encode(), sent.encode())

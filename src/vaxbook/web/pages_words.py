@@ -7,6 +7,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "site.name": ("코로나19 예방접종 사전예약", "COVID-19 vaccination pre-reservation"),
     "site.skip": ("본문 바로가기", "Skip to content"),
     "site.language": ("언어", "Language"),
+    "site.demo_ribbon": ("데모", "DEMO"),
     "site.demo": ("데모 서비스입니다. 실제 개인정보를 입력하지 마세요.",
                   "This is a demo. Do not enter real personal data."),
     "nav.home": ("처음", "Home"),

@@ -26,6 +26,7 @@ from vaxbook.domain.booking import (
     SlotFree,
 )
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.ports import WRONG_PEPPER, WrongPepper
 
 T = TypeVar("T")
 _FREE = "SUM(sh.capacity - sh.booked)::integer"
@@ -106,6 +107,15 @@ class PostgresLedger:
                 return await work(db)
 
         return await with_retries(attempt, replay_safe=replay_safe)
+
+    async def bind_pepper(self, fingerprint: str) -> None:
+        async def bind(db: Any) -> str:
+            await db.execute("INSERT INTO ledger_meta (name, value) VALUES ('pepper', $1)"
+                             " ON CONFLICT (name) DO NOTHING", fingerprint)
+            return str(await db.fetchval("SELECT value FROM ledger_meta WHERE name = 'pepper'"))
+
+        if await self._transaction(bind) != fingerprint:
+            raise WrongPepper(WRONG_PEPPER)
 
     # inventory -------------------------------------------------------------------------
     async def add_clinic(self, clinic: Clinic, key_hash: str) -> None:

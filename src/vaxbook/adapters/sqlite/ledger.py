@@ -6,6 +6,7 @@ guarded by CHECK constraints, so even a second process on the same file cannot o
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from vaxbook.domain.booking import (
 )
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.ports import WRONG_PEPPER, WrongPepper
 
 _SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
 _FREE = "SUM(sh.capacity - sh.booked)"
@@ -44,7 +46,10 @@ class SqliteLedger:
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
         if self._path != ":memory:":
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            Path(self._path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Readable by the service alone; SQLite gives its -wal and -shm files the same mode.
+            os.close(os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600))
+            os.chmod(self._path, 0o600)
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=30)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")  # a confirmed booking survives a power cut
@@ -65,6 +70,13 @@ class SqliteLedger:
         if self._db is None:
             raise RuntimeError("ledger is not open")
         return self._db
+
+    async def bind_pepper(self, fingerprint: str) -> None:
+        with _transaction(self._conn) as db:
+            db.execute("INSERT OR IGNORE INTO ledger_meta (name, value) VALUES ('pepper', ?)", (fingerprint,))
+            (recorded,) = db.execute("SELECT value FROM ledger_meta WHERE name = 'pepper'").fetchone()
+        if recorded != fingerprint:
+            raise WrongPepper(WRONG_PEPPER)
 
     # inventory -------------------------------------------------------------------------
     async def add_clinic(self, clinic: Clinic, key_hash: str) -> None:

@@ -9,6 +9,9 @@ VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 
+-- Facts the ledger is bound to, such as the fingerprint of the pepper of its person keys.
+CREATE TABLE IF NOT EXISTS ledger_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS clinics (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
