@@ -27,8 +27,9 @@ from vaxbook.keys import KeyRing, parse_ring
 from vaxbook.tokens import AdmissionPass, Signer
 
 SIGNING_KEYS = "s1:cluster-test-signing-key"
-KEY_FILES = {"VAXBOOK_PEPPER_FILE": "pepper", "VAXBOOK_SIGNING_KEYS_FILE": "keys/signing",
-             "VAXBOOK_CSRF_KEYS_FILE": "keys/csrf"}
+# The pepper stays configured: every server of a test session shares one ledger, which is
+# bound to the pepper it was first opened with.
+KEY_FILES = {"VAXBOOK_SIGNING_KEYS_FILE": "keys/signing", "VAXBOOK_CSRF_KEYS_FILE": "keys/csrf"}
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ def serve(
 ) -> Iterator[Served]:
     """`vaxbook serve --workers N` on a free port; stopped (with its workers) on exit.
 
-    With `secret_file`, no secret is configured: the command makes its keys in files, as out of
-    the box (in `workdir`, and the pepper too, so that no test writes outside its directories).
+    With `secret_file`, no signing or CSRF key is configured: the command makes them in files in
+    `workdir`, as out of the box.
     """
     env = cluster.env()
     if secret_file:
