@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,6 +146,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
             providers, gate, signer, clock, keys.pepper.secret,
             identity_seconds=settings.identity_seconds,
             hold_seconds=settings.verification_hold_seconds,
+            proof_of_work_key=hashlib.sha256(b"vaxbook-pow:" + keys.signing.current.secret).digest(),
+            proof_of_work_difficulty=settings.proof_of_work_difficulty,
         ),
         eligibility=eligibility,
         waiting_room=waiting_room,

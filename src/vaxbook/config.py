@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vaxbook.domain.proof_of_work import MAX_DIFFICULTY
 from vaxbook.keys import Keys, load_pepper, load_ring
 
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "kr-2021-18-49.toml"
@@ -43,6 +44,10 @@ class Settings(BaseSettings):
     sim_latency_ms: dict[str, float] = {"mobile": 400.0, "kakao": 150.0, "naver": 150.0, "pass": 200.0}
     sim_capacity: dict[str, int] = {"mobile": 200, "kakao": 500, "naver": 500, "pass": 400}
     sim_queue_timeout_seconds: float = 10.0
+    proof_of_work_difficulty: int = Field(
+        default=0, ge=0, le=MAX_DIFFICULTY,
+        description="bot friction: leading zero bits a verification start must solve (0: off)",
+    )
 
     # reads
     browse_cache_seconds: float = Field(default=1.0, ge=0, description="how stale clinic free counts may be")

@@ -15,6 +15,7 @@ from vaxbook.domain.identity import (
     parse_resident_number,
     person_key,
 )
+from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
 from vaxbook.ports import Clock, Gate, IdentityProvider
 from vaxbook.tokens import Identity, PendingVerification, Signer
 
@@ -61,6 +62,8 @@ class AuthService:
         *,
         identity_seconds: int,
         hold_seconds: int,
+        proof_of_work_key: bytes = b"",
+        proof_of_work_difficulty: int = 0,
     ) -> None:
         self._providers = providers
         self._gate = gate
@@ -69,6 +72,15 @@ class AuthService:
         self._secret = secret
         self._identity_seconds = identity_seconds
         self._hold_seconds = hold_seconds
+        self._pow_key = proof_of_work_key
+        self._pow_difficulty = proof_of_work_difficulty
+
+    def challenge(self, device_id: str | None) -> Challenge | None:
+        """A proof-of-work challenge for this device, or None while bot friction is off."""
+        device = require_device(device_id)
+        if not self._pow_difficulty:
+            return None
+        return issue_challenge(self._pow_key, device, self._pow_difficulty, self._clock.now().timestamp())
 
     async def methods(self) -> list[MethodStatus]:
         """Each method's congestion, so people can pick the faster one."""
@@ -87,9 +99,11 @@ class AuthService:
         return statuses
 
     async def start(
-        self, *, name: str, resident_number: str, phone: str, method: str, device_id: str
+        self, *, name: str, resident_number: str, phone: str, method: str, device_id: str,
+        proof: tuple[str, str] | None = None,
     ) -> StartedVerification:
-        """Check the input, ask the method to send a code, and hand back a signed request."""
+        """Check the input (and the proof of work, when asked for), ask the method to send a
+        code, and hand back a signed request. `proof` is (challenge, solution)."""
         provider = self._providers.get(method)
         if provider is None:
             raise VaxbookError("unknown_method", field="method")
@@ -97,6 +111,10 @@ class AuthService:
         digits = canonical_phone(phone)
         require_device(device_id)
         number = parse_resident_number(resident_number)
+        if self._pow_difficulty:
+            # Checked before the provider is asked: the proof is what makes a send expensive.
+            check_solution(self._pow_key, *(proof or ("", "")), device=device_id,
+                           required=self._pow_difficulty, now=self._clock.now().timestamp())
         await self._gate.method_started(method)
         began = time.monotonic()
         try:

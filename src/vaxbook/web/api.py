@@ -18,6 +18,11 @@ from vaxbook.web.serialize import campaign_json, eligibility_json, line_json
 router = APIRouter(prefix="/api")
 
 
+class ProofOfWork(BaseModel):
+    challenge: str = Field(max_length=200)
+    solution: str = Field(max_length=32)
+
+
 class StartVerification(BaseModel):
     # Lengths and characters are judged after canonicalisation, in the domain (NFC can
     # shorten a name); these bounds only keep absurd strings from being processed at all.
@@ -25,6 +30,7 @@ class StartVerification(BaseModel):
     resident_number: str = Field(max_length=200, examples=["900101-1234567"])
     phone: str = Field(max_length=200, examples=["010-1234-5678"])
     method: str = Field(max_length=20, examples=["kakao"])
+    proof_of_work: ProofOfWork | None = Field(default=None, description="when /api/auth/challenge asks")
 
 
 class FinishVerification(BaseModel):
@@ -43,6 +49,14 @@ async def methods(request: Request) -> dict[str, Any]:
     return {"methods": [asdict(s) for s in statuses]}
 
 
+@router.get("/auth/challenge", summary="Bot friction: a proof-of-work challenge, when switched on")
+async def challenge(request: Request, x_device_id: str | None = Header(None)) -> dict[str, Any]:
+    found = container(request).auth.challenge(x_device_id)
+    if found is None:
+        return {"challenge": None, "difficulty": 0}
+    return {"challenge": found.text, "difficulty": found.difficulty, "expires_at": found.expires_at}
+
+
 @router.post("/auth/start", summary="Step 1: send a verification code")
 async def start_verification(
     body: StartVerification, request: Request, x_device_id: str | None = Header(None)
@@ -53,6 +67,7 @@ async def start_verification(
         phone=body.phone,
         method=body.method,
         device_id=require_device(x_device_id),
+        proof=(body.proof_of_work.challenge, body.proof_of_work.solution) if body.proof_of_work else None,
     )
     answer: dict[str, Any] = {"request_token": started.request_token, "expires_in": started.expires_in}
     if started.dev_code is not None:

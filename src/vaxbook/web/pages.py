@@ -26,7 +26,8 @@ from vaxbook.web.pages_line import join_line
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"app.css": "text/css", "icon.svg": "image/svg+xml", "line.js": "text/javascript",
-                "methods.js": "text/javascript"}
+                "methods.js": "text/javascript", "pow.js": "text/javascript",
+                "pow-worker.js": "text/javascript"}
 
 
 @router.get("/static/{name}")
@@ -70,7 +71,8 @@ async def verify_form(p: Page = Depends(page), next: str = "book") -> Response:
     """Step 1, or 'already verified' when this device holds a live identity."""
     purpose = next if next in ("book", "mine") else "book"
     return p.render("verify.html", methods=await p.container.auth.methods(), purpose=purpose,
-                    verified=p.identity_or_none(), form={}, error=None, demo_number=_demo_number(p))
+                    verified=p.identity_or_none(), form={}, error=None, demo_number=_demo_number(p),
+                    pow=p.container.auth.challenge(p.device))
 
 
 def _demo_number(p: Page) -> str | None:
@@ -99,19 +101,21 @@ async def methods_now(p: Page = Depends(page)) -> Response:
 @router.post("/verify")
 async def verify_start(request: Request, p: Page = Depends(page)) -> Response:
     form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("name", "resident_number", "phone", "method", "purpose")}
+    values = {k: str(form.get(k, "")) for k in ("name", "resident_number", "phone", "method", "purpose",
+                                                "pow_challenge", "pow_solution")}
     purpose = values["purpose"] if values["purpose"] in ("book", "mine") else "book"
     try:
         started = await p.container.auth.start(
             name=values["name"], resident_number=values["resident_number"], phone=values["phone"],
             method=values["method"], device_id=p.device,
+            proof=(values["pow_challenge"], values["pow_solution"]),
         )
     except VaxbookError as exc:
         # Shown beside the form, which keeps what was typed (never the resident number).
         values["resident_number"] = ""
         return p.render("verify.html", status=exc.kind.status, methods=await p.container.auth.methods(),
                         purpose=purpose, verified=None, form=values, error=_field_error(p, exc),
-                        demo_number=_demo_number(p))
+                        demo_number=_demo_number(p), pow=p.container.auth.challenge(p.device))
     p.keep(PENDING, started.request_token, started.expires_in)
     return p.render("verify_code.html", method=values["method"], purpose=purpose,
                     dev_code=started.dev_code, error=None)

@@ -43,7 +43,7 @@ TEMPLATES.filters["todatetime"] = lambda timestamp: datetime.fromtimestamp(times
 
 # Strict: only our own files; no inline script or style anywhere, no framing.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+       "worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
