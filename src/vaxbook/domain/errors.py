@@ -57,7 +57,8 @@ CATALOGUE: dict[str, ProblemKind] = {
         "Another device verified first. Please try again after the time shown.",
     ),
     "proof_of_work_invalid": ProblemKind(
-        422, "브라우저 확인에 실패했습니다. 다시 시도해 주세요.", "The browser check failed. Please try again."
+        422, "브라우저 확인에 실패했습니다. 다시 시도해 주세요.",
+        "The browser check failed. Please try again.",
     ),
     "method_congested": ProblemKind(
         503, "선택한 인증 수단이 혼잡합니다. 다른 수단을 선택하거나 잠시 후 시도해 주세요.",
