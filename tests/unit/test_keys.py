@@ -11,7 +11,7 @@ import pytest
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.keys import KeyRing, SecretsError, load_pepper, load_ring, parse_ring, pepper_fingerprint
 from vaxbook.tokens import AdmissionPass, Signer
-from vaxbook.web.pages_kit import csrf_token, csrf_valid
+from vaxbook.web.pages.csrf import csrf_token, csrf_valid
 
 
 def _pass(signer: Signer) -> str:

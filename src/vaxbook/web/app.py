@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
 from vaxbook.ports import Clock
-from vaxbook.web import api, api_booking, pages
-from vaxbook.web.credentials import container
+from vaxbook.web.api.routes import router as api_router
+from vaxbook.web.container import container
+from vaxbook.web.pages.routes import router as pages_router
 from vaxbook.web.problems import install_problem_handlers
 
 READY_TIMEOUT_SECONDS = 2.0
@@ -40,9 +41,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.include_router(api.router)
-    app.include_router(api_booking.router)
-    app.include_router(pages.router)
+    app.include_router(api_router)
+    app.include_router(pages_router)
 
     @app.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -1,19 +1,16 @@
-"""The JSON API: verification, eligibility and the waiting room."""
+"""Verification: each method's congestion, then the two steps that end in an identity token."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
-from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.identity import group_for_birth_date
 from vaxbook.services.auth import require_device
-from vaxbook.tokens import Identity
-from vaxbook.web.credentials import bearer, container, identity
-from vaxbook.web.serialize import campaign_json, eligibility_json, line_json
+from vaxbook.web.container import container
 
 router = APIRouter(prefix="/api")
 
@@ -36,11 +33,6 @@ class StartVerification(BaseModel):
 class FinishVerification(BaseModel):
     request_token: str = Field(min_length=1)
     code: str = Field(min_length=4, max_length=10)
-
-
-@router.get("/campaign", summary="The campaign: cohorts, vaccines and every booking window")
-async def campaign(request: Request) -> dict[str, Any]:
-    return campaign_json(container(request).campaign)
 
 
 @router.get("/auth/methods", summary="Each verification method's congestion")
@@ -87,38 +79,3 @@ async def finish_verification(
         "expires_at": verified.identity.exp,
         "group": group_for_birth_date(verified.identity.birth_date),
     }
-
-
-@router.get("/eligibility", summary="May I book now? If not, when or why not")
-async def eligibility(request: Request, who: Identity = Depends(identity)) -> dict[str, Any]:
-    return eligibility_json(await container(request).eligibility.check(who))
-
-
-@router.post("/line/join", summary="Join the waiting room (one place per person)")
-async def join_line(request: Request, who: Identity = Depends(identity)) -> dict[str, Any]:
-    return line_json(await container(request).waiting_room.join(who))
-
-
-@router.get(
-    "/line/status",
-    summary="Where my ticket (Authorization: Bearer) stands; an admission pass when admitted",
-)
-async def line_status(
-    request: Request,
-    response: Response,
-    authorization: str | None = Header(None),
-    x_device_id: str | None = Header(None),
-) -> dict[str, Any]:
-    # The ticket travels in a header, not the URL: it carries a birth date and a masked
-    # name, and URLs end up in proxy and CDN access logs.
-    ticket = bearer(authorization)
-    if not ticket:
-        raise VaxbookError("ticket_invalid", field="Authorization")
-    view = await container(request).waiting_room.status(ticket, require_device(x_device_id))
-    if view.state == "waiting":
-        # The same ticket gets the same answer until it is worth asking again.
-        response.headers["Cache-Control"] = f"private, max-age={int(view.poll_after_seconds)}"
-    else:
-        response.headers["Cache-Control"] = "no-store"
-    response.headers["Vary"] = "Authorization, X-Device-Id"
-    return line_json(view)

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Response
 
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.tokens import Identity
-from vaxbook.web.pages_kit import Page, PageRoute, page
-from vaxbook.web.pages_line import join_line
+from vaxbook.web.pages.base import Page, page
+from vaxbook.web.pages.line import join_line
+from vaxbook.web.pages.problem_page import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -9,15 +9,14 @@ come from the domain's error catalogue, which already carries both languages.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from vaxbook.domain.errors import CATALOGUE, ProblemKind
-from vaxbook.web.pages_words import WORDS
+from vaxbook.web.i18n.words import WORDS
 
 LANGUAGES = {"ko": "한국어", "en": "English"}
 _WEEKDAYS_KO = "월화수목금토일"
@@ -92,70 +91,3 @@ class Text:
 def _local(value: datetime | str, tz: ZoneInfo) -> datetime:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(tz)
-
-
-@dataclass
-class ProblemView:
-    code: str
-    title: str
-    message: str
-    extra: list[str] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)
-    forget_identity: bool = False
-    forget_line: bool = False
-
-
-_NEXT_STEP = {
-    "identity_required": ("/verify", "link.verify"),
-    "identity_invalid": ("/verify", "link.verify"),
-    "verification_not_found": ("/verify", "link.verify"),
-    "verification_code_wrong": ("/verify", "link.verify"),
-    "admission_required": ("/verify?next=book", "link.line"),
-    "admission_invalid": ("/verify?next=book", "link.line"),
-    "ticket_invalid": ("/verify?next=book", "link.line"),
-    "already_booked": ("/mine", "link.mine"),
-    "sold_out": ("/mine", "link.mine"),
-    "slot_full": ("/book", "link.book"),
-    "second_dose_unavailable": ("/book", "link.book"),
-    "slot_not_bookable": ("/book", "link.book"),
-    "slot_not_found": ("/book", "link.book"),
-    "clinic_not_found": ("/book", "link.book"),
-    "no_booking": ("/verify?next=book", "link.start"),
-}
-
-
-def problem_view(
-    text: Text,
-    code: str,
-    kind: ProblemKind | None,
-    retry_after: int | None,
-    details: dict[str, Any],
-    detail_ko: str | None,
-    detail_en: str | None,
-) -> ProblemView:
-    """A refusal, explained in the page's language, with the way forward."""
-    kind = kind or CATALOGUE.get(code)
-    if kind is not None:
-        message = (detail_en or kind.en) if text.lang == "en" else (detail_ko or kind.ko)
-    else:
-        message = text.t(f"error.{code}")
-    view = ProblemView(code, text.t("error.title"), message)
-    if code == "device_bound_elsewhere":
-        if details.get("available_at"):
-            view.message = text.t("error.device_until", until=text.clock(str(details["available_at"])))
-        view.forget_identity = True
-    elif code == "verification_too_frequent" and retry_after is not None:
-        at = text.now.timestamp() + retry_after
-        view.message = text.t("error.too_frequent", at=text.clock(datetime.fromtimestamp(at, text.tz)))
-    elif code == "window_not_open" and details.get("opens_at"):
-        view.extra.append(text.t("error.window", opens=text.moment(str(details["opens_at"])),
-                                 closes=text.moment(str(details["closes_at"]))))
-    if code in ("identity_invalid", "device_mismatch"):
-        view.forget_identity = True
-    if code in ("admission_invalid", "ticket_invalid"):
-        view.forget_line = True
-    if code in _NEXT_STEP:
-        url, label = _NEXT_STEP[code]
-        view.links.append((url, text.t(label)))
-    view.links.append(("/", text.t("link.home")))
-    return view

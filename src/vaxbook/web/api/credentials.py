@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from fastapi import Header, Request
 
-from vaxbook.bootstrap import Container
 from vaxbook.services.auth import require_device
 from vaxbook.tokens import AdmissionPass, Identity
-
-
-def container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]  # set in create_app
+from vaxbook.web.container import container
 
 
 def bearer(authorization: str | None) -> str | None:

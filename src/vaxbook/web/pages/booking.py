@@ -14,59 +14,60 @@ from fastapi import APIRouter, Depends, Request, Response
 from vaxbook.domain.booking import ClinicFree, SlotFree
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.inventory import second_dose_date
-from vaxbook.web.pages_kit import PURPOSE, TICKET, Page, PageRoute, page
+from vaxbook.web.pages.base import PURPOSE, TICKET, Page, page
+from vaxbook.web.pages.problem_page import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/book")
 async def provinces(p: Page = Depends(page)) -> Response:
-    ticket = p.admission()
-    found = await p.container.booking.provinces(ticket)
-    return p.render("book_regions.html", step="province", regions=found, sido=None, admission=ticket)
+    admission = p.admission()
+    found = await p.container.booking.provinces(admission)
+    return p.render("book_regions.html", step="province", regions=found, sido=None, admission=admission)
 
 
 @router.get("/book/districts")
 async def districts(sido: str, p: Page = Depends(page)) -> Response:
-    ticket = p.admission()
-    found = await p.container.booking.districts(ticket, sido)
-    return p.render("book_regions.html", step="district", regions=found, sido=sido, admission=ticket)
+    admission = p.admission()
+    found = await p.container.booking.districts(admission, sido)
+    return p.render("book_regions.html", step="district", regions=found, sido=sido, admission=admission)
 
 
 @router.get("/book/clinics")
 async def clinics(sido: str, sigungu: str, p: Page = Depends(page)) -> Response:
-    ticket = p.admission()
-    found = await p.container.booking.clinics(ticket, sido, sigungu)
-    return p.render("book_clinics.html", clinics=found, sido=sido, sigungu=sigungu, admission=ticket)
+    admission = p.admission()
+    found = await p.container.booking.clinics(admission, sido, sigungu)
+    return p.render("book_clinics.html", clinics=found, sido=sido, sigungu=sigungu, admission=admission)
 
 
 @router.get("/book/slots")
 async def slots(sido: str, sigungu: str, clinic: str, p: Page = Depends(page)) -> Response:
-    ticket = p.admission()
+    admission = p.admission()
     chosen = await _clinic(p, sido, sigungu, clinic)
-    found = await p.container.booking.slots(ticket, clinic)
+    found = await p.container.booking.slots(admission, clinic)
     days = [(day, list(group)) for day, group in groupby(found, key=lambda s: s.slot.day)]
     return p.render("book_slots.html", clinic=chosen, days=days, sido=sido, sigungu=sigungu,
-                    admission=ticket)
+                    admission=admission)
 
 
 @router.get("/book/review")
 async def review(sido: str, sigungu: str, clinic: str, slot: int, p: Page = Depends(page)) -> Response:
-    ticket = p.admission()
+    admission = p.admission()
     chosen = await _clinic(p, sido, sigungu, clinic)
-    found = next((s for s in await p.container.booking.slots(ticket, clinic) if s.slot.id == slot), None)
+    found = next((s for s in await p.container.booking.slots(admission, clinic) if s.slot.id == slot), None)
     if found is None:
         raise VaxbookError("slot_not_found", field="slot_id")
     return p.render("book_review.html", clinic=chosen, choice=found, second_day=_second_day(p, found),
                     vaccine=p.container.campaign.vaccine(found.slot.vaccine_id),
                     key=secrets.token_urlsafe(16), changing=p.cookie(PURPOSE) == "change",
-                    sido=sido, sigungu=sigungu, admission=ticket)
+                    sido=sido, sigungu=sigungu, admission=admission)
 
 
 @router.post("/book")
 async def book(request: Request, p: Page = Depends(page)) -> Response:
     """Book (or change to) the chosen slot; a resubmitted form replays the same booking."""
-    ticket = p.admission()
+    admission = p.admission()
     form = await request.form()
     try:
         slot_id = int(str(form.get("slot", "")))
@@ -75,9 +76,9 @@ async def book(request: Request, p: Page = Depends(page)) -> Response:
     key = str(form.get("key", ""))
     changing = p.cookie(PURPOSE) == "change"
     if changing:
-        booking = await p.container.booking.change(ticket, p.identity(), slot_id, key)
+        booking = await p.container.booking.change(admission, p.identity(), slot_id, key)
     else:
-        booking = await p.container.booking.book(ticket, slot_id, key)
+        booking = await p.container.booking.book(admission, slot_id, key)
     p.forget(TICKET)
     p.forget(PURPOSE)
     vaccine = p.container.campaign.vaccine(booking.first.vaccine_id)

@@ -11,14 +11,8 @@ from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.rotation import additional_window
 from vaxbook.services.waiting_room import LineView
 from vaxbook.tokens import Identity
-from vaxbook.web.pages_kit import (
-    ADMISSION,
-    PURPOSE,
-    TICKET,
-    Page,
-    PageRoute,
-    page,
-)
+from vaxbook.web.pages.base import ADMISSION, PURPOSE, TICKET, Page, page
+from vaxbook.web.pages.problem_page import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TICKET_SECONDS = 2 * 24 * 3600  # the ticket itself expires when its window closes

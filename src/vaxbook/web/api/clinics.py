@@ -1,0 +1,75 @@
+"""Where to book: regions, clinics and slots with free places (admission pass), and a
+clinic's own day list (its key)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from vaxbook.tokens import AdmissionPass
+from vaxbook.web.api.credentials import admission
+from vaxbook.web.api.serialize import (
+    CLINIC_LIST_COLUMNS,
+    clinic_free_json,
+    clinic_row_json,
+    region_json,
+    slot_free_json,
+)
+from vaxbook.web.container import container
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/regions", summary="Provinces (시도) with free first-dose places for the caller")
+async def provinces(request: Request, admitted: AdmissionPass = Depends(admission)) -> dict[str, Any]:
+    found = await container(request).booking.provinces(admitted)
+    return {"provinces": [region_json(r) for r in found]}
+
+
+@router.get("/regions/{sido}/districts", summary="Districts (시군구) of a province")
+async def districts(
+    sido: str, request: Request, admitted: AdmissionPass = Depends(admission)
+) -> dict[str, Any]:
+    found = await container(request).booking.districts(admitted, sido)
+    return {"districts": [region_json(r) for r in found]}
+
+
+@router.get("/clinics", summary="Clinics of a district with free places for the caller")
+async def clinics(
+    sido: str, sigungu: str, request: Request, admitted: AdmissionPass = Depends(admission)
+) -> dict[str, Any]:
+    found = await container(request).booking.clinics(admitted, sido, sigungu)
+    return {"clinics": [clinic_free_json(c) for c in found]}
+
+
+@router.get("/clinics/{clinic_id}/slots", summary="A clinic's slots with free places for the caller")
+async def slots(
+    clinic_id: str, request: Request, admitted: AdmissionPass = Depends(admission)
+) -> dict[str, Any]:
+    found = await container(request).booking.slots(admitted, clinic_id)
+    return {"slots": [slot_free_json(s) for s in found]}
+
+
+@router.get("/clinics/{clinic_id}/bookings", summary="A clinic's bookings for a day (X-Clinic-Key)")
+async def clinic_day_list(
+    clinic_id: str,
+    day: date,
+    request: Request,
+    format: str = "json",
+    x_clinic_key: str | None = Header(None),
+) -> Any:
+    rows = await container(request).clinics.day_list(clinic_id, x_clinic_key, day)
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CLINIC_LIST_COLUMNS)
+        writer.writeheader()
+        writer.writerows(clinic_row_json(r) for r in rows)
+        return Response(
+            out.getvalue(), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{clinic_id}-{day}.csv"'},
+        )
+    return {"clinic_id": clinic_id, "date": day.isoformat(), "bookings": [clinic_row_json(r) for r in rows]}

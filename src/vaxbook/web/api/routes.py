@@ -1,0 +1,11 @@
+"""The JSON API under /api, one router per resource, mounted by create_app as one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from vaxbook.web.api import auth, booking, campaign, clinics, line
+
+router = APIRouter()
+for resource in (campaign, auth, line, clinics, booking):
+    router.include_router(resource.router)
