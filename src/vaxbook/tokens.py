@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.keys import KeyRing
 
 C = TypeVar("C")
@@ -75,12 +75,12 @@ class AdmissionPass:
         return date.fromisoformat(self.birth)
 
 
-_KINDS: dict[type[Any], tuple[str, str]] = {
+_KINDS: dict[type[Any], tuple[str, Problem]] = {
     # credential type -> (audience, problem code when invalid)
-    PendingVerification: ("verification", "verification_not_found"),
-    Identity: ("identity", "identity_invalid"),
-    Ticket: ("ticket", "ticket_invalid"),
-    AdmissionPass: ("admission", "admission_invalid"),
+    PendingVerification: ("verification", Problem.VERIFICATION_NOT_FOUND),
+    Identity: ("identity", Problem.IDENTITY_INVALID),
+    Ticket: ("ticket", Problem.TICKET_INVALID),
+    AdmissionPass: ("admission", Problem.ADMISSION_INVALID),
 }
 
 
@@ -117,7 +117,7 @@ class Signer:
         """Check signature, expiry and audience, and that the caller's device is the bound one."""
         audience, code = _KINDS[kind]
         if not token:
-            missing = {Identity: "identity_required", AdmissionPass: "admission_required"}
+            missing = {Identity: Problem.IDENTITY_REQUIRED, AdmissionPass: Problem.ADMISSION_REQUIRED}
             raise VaxbookError(missing.get(kind, code))
         keys: dict[str, Any] = self._public_keys if kind is Identity else self._hmac_keys
         algorithm = "EdDSA" if kind is Identity else "HS256"
@@ -139,5 +139,5 @@ class Signer:
         except TypeError:
             raise VaxbookError(code) from None
         if device is not None and getattr(credential, "device") != device:  # noqa: B009  # generic C
-            raise VaxbookError("device_mismatch", field="X-Device-Id")
+            raise VaxbookError(Problem.DEVICE_MISMATCH, field=Input.DEVICE_ID)
         return credential

@@ -7,7 +7,9 @@ import logging
 import pytest
 
 from tests.conftest import Running
-from vaxbook.domain.errors import CATALOGUE
+from vaxbook.domain.errors import Problem
+from vaxbook.web.i18n.problem_words import PROBLEM_WORDS
+from vaxbook.web.problems import STATUS
 
 
 async def test_unknown_route_and_method(running: Running) -> None:
@@ -53,8 +55,9 @@ async def test_unexpected_failure_hides_the_trace(running: Running, caplog: pyte
 
 def test_every_code_has_both_languages() -> None:
     """Each problem code has a Korean and an English message and an HTTP status."""
-    for code, kind in CATALOGUE.items():
-        assert kind.ko and kind.en and 400 <= kind.status < 600, code
+    for code in Problem:
+        ko, en = PROBLEM_WORDS[code]
+        assert ko and en and 400 <= STATUS[code] < 600, code
 
 
 async def test_openapi_is_served(running: Running) -> None:

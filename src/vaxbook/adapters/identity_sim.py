@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.ports import Challenge
 
 
@@ -44,7 +44,7 @@ class SimulatedProvider:
         try:
             await asyncio.wait_for(self._slots.acquire(), self._queue_timeout)
         except TimeoutError:
-            raise VaxbookError("method_congested", field="method", retry_after=5) from None
+            raise VaxbookError(Problem.METHOD_CONGESTED, field="method", retry_after=5) from None
         try:
             await asyncio.sleep(self._latency)
         finally:

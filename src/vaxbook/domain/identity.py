@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 
 # Numbers issued from this date on carry no check digit. We cannot see the issue date,
 # so a number is held to the check digit when its holder was born before the reform
@@ -95,11 +95,11 @@ def canonical_name(text: str) -> str:
     """
     name = " ".join(part for part in unicodedata.normalize("NFC", text).split(" ") if part)
     if not 1 <= len(name) <= NAME_MAX_LENGTH:
-        raise VaxbookError("invalid_input", field="name",
+        raise VaxbookError(Problem.INVALID_INPUT, field="name",
                            detail_en=f"A name of 1 to {NAME_MAX_LENGTH} characters is required.",
                            detail_ko=f"이름은 1~{NAME_MAX_LENGTH}자로 입력해 주세요.")
     if not all(ch in (" ", MIDDLE_DOT) or _is_name_letter(ch) for ch in name):
-        raise VaxbookError("invalid_input", field="name",
+        raise VaxbookError(Problem.INVALID_INPUT, field="name",
                            detail_en="A name may hold only Hangul or Latin letters, spaces and '·'.",
                            detail_ko="이름에는 한글·영문 글자, 공백, 가운뎃점(·)만 쓸 수 있습니다.")
     return name
@@ -113,7 +113,7 @@ def canonical_phone(text: str) -> str:
     """A Korean mobile number as its ASCII digits (010-1234-5678 -> 01012345678), or refuse."""
     digits = text.strip(_ASCII_BLANKS).replace("-", "").replace(" ", "")
     if not _PHONE.fullmatch(digits):
-        raise VaxbookError("invalid_input", field="phone",
+        raise VaxbookError(Problem.INVALID_INPUT, field="phone",
                            detail_en="A Korean mobile number such as 010-1234-5678 is required.",
                            detail_ko="010-1234-5678 형식의 휴대전화 번호를 입력해 주세요.")
     return digits
@@ -142,4 +142,4 @@ def make_resident_number(birth_date: date, *, male: bool, foreign: bool = False,
 
 
 def _invalid(en: str, ko: str) -> VaxbookError:
-    return VaxbookError("invalid_resident_number", field="resident_number", detail_en=en, detail_ko=ko)
+    return VaxbookError(Problem.INVALID_RESIDENT_NUMBER, field="resident_number", detail_en=en, detail_ko=ko)

@@ -17,7 +17,7 @@ import itertools
 import secrets
 from dataclasses import dataclass
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 
 CHALLENGE_SECONDS = 120
 MAX_SOLUTION_LENGTH = 32
@@ -81,4 +81,4 @@ def _mac(key: bytes, body: str, device: str) -> str:
 
 
 def _refused(en: str, ko: str) -> VaxbookError:
-    return VaxbookError("proof_of_work_invalid", field="proof_of_work", detail_en=en, detail_ko=ko)
+    return VaxbookError(Problem.PROOF_OF_WORK_INVALID, field="proof_of_work", detail_en=en, detail_ko=ko)

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.identity import (
     canonical_name,
     canonical_phone,
@@ -106,7 +106,7 @@ class AuthService:
         code, and hand back a signed request. `proof` is (challenge, solution)."""
         provider = self._providers.get(method)
         if provider is None:
-            raise VaxbookError("unknown_method", field="method")
+            raise VaxbookError(Problem.UNKNOWN_METHOD, field="method")
         name = canonical_name(name)
         digits = canonical_phone(phone)
         require_device(device_id)
@@ -135,9 +135,9 @@ class AuthService:
         pending = self._signer.read(PendingVerification, request_token, device=device_id)
         tries = await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS)
         if tries > MAX_CODE_TRIES:
-            raise VaxbookError("verification_locked", field="code")
+            raise VaxbookError(Problem.VERIFICATION_LOCKED, field="code")
         if not await self._providers[pending.method].confirm(pending.reference, code):
-            raise VaxbookError("verification_code_wrong", field="code",
+            raise VaxbookError(Problem.VERIFICATION_CODE_WRONG, field="code",
                                attempts_left=MAX_CODE_TRIES - tries)
         now = self._clock.now().timestamp()
         outcome = await self._gate.claim_verification(
@@ -145,13 +145,12 @@ class AuthService:
         )
         if outcome.device_bound_until is not None:
             until = datetime.fromtimestamp(outcome.device_bound_until, UTC)
-            raise VaxbookError(
-                "device_bound_elsewhere",
+            raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE,
                 retry_after=max(int(outcome.device_bound_until - now) + 1, 1),
                 available_at=until.isoformat(),
             )
         if outcome.retry_after is not None:
-            raise VaxbookError("verification_too_frequent", retry_after=int(outcome.retry_after) + 1)
+            raise VaxbookError(Problem.VERIFICATION_TOO_FREQUENT, retry_after=int(outcome.retry_after) + 1)
         identity = Identity(
             person=pending.person, device=device_id, birth=pending.birth, name=pending.name,
             iat=now, exp=now + self._identity_seconds,
@@ -168,5 +167,5 @@ _DEVICE = re.compile(r"[\x21-\x7e]{1,128}")  # visible ASCII: a device id is com
 
 def require_device(device_id: str | None) -> str:
     if not device_id or not _DEVICE.fullmatch(device_id):
-        raise VaxbookError("missing_device", field="X-Device-Id")
+        raise VaxbookError(Problem.MISSING_DEVICE, field=Input.DEVICE_ID)
     return device_id

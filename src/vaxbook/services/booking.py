@@ -11,7 +11,7 @@ from cachetools import TTLCache
 
 from vaxbook.domain.booking import Booking, BookingRequest, ClinicFree, RegionFree, SlotFree
 from vaxbook.domain.campaign import Campaign
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
 from vaxbook.ports import Clock, Gate, Ledger, Notifier
 from vaxbook.services.single_flight import SingleFlight
@@ -66,7 +66,7 @@ class BookingService:
 
     async def slots(self, admission: AdmissionPass, clinic_id: str) -> list[SlotFree]:
         if await self._ledger.clinic(clinic_id) is None:
-            raise VaxbookError("clinic_not_found", field="clinic_id")
+            raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
         groups, since = tuple(admission.groups), self._today()
         return await self._cached(
             ("s", clinic_id, groups, since), lambda: self._ledger.slots(clinic_id, groups, since)
@@ -90,7 +90,7 @@ class BookingService:
         person: a queue ticket lasts the whole window and must not reopen an old booking.
         """
         if identity.person != admission.person:
-            raise VaxbookError("identity_invalid", field="X-Identity-Token")
+            raise VaxbookError(Problem.IDENTITY_INVALID, field=Input.IDENTITY_TOKEN)
         request = await self._request(admission, slot_id, idempotency_key, "change")
         booking = await self._ledger.change(request)
         await self._waiting_room.finished(admission)
@@ -100,7 +100,7 @@ class BookingService:
     async def mine(self, identity: Identity) -> Booking:
         booking = await self._ledger.booking_of(identity.person)
         if booking is None:
-            raise VaxbookError("no_booking")
+            raise VaxbookError(Problem.NO_BOOKING)
         return booking
 
     async def cancel(self, identity: Identity) -> Booking:
@@ -114,16 +114,16 @@ class BookingService:
         self, admission: AdmissionPass, slot_id: int, idempotency_key: str, action: str
     ) -> BookingRequest:
         if not idempotency_key or len(idempotency_key) > 200:
-            raise VaxbookError("missing_idempotency_key", field="Idempotency-Key")
+            raise VaxbookError(Problem.MISSING_IDEMPOTENCY_KEY, field=Input.IDEMPOTENCY_KEY)
         holder = await self._gate.device_holder(admission.person, self._clock.now().timestamp())
         if holder is not None and holder != admission.device:
-            raise VaxbookError("device_bound_elsewhere")
+            raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE)
         slot = await self._ledger.slot(slot_id)
         if slot is None:
-            raise VaxbookError("slot_not_found", field="slot_id")
+            raise VaxbookError(Problem.SLOT_NOT_FOUND, field="slot_id")
         starts = datetime.combine(slot.day, slot.start, self._campaign.timezone)
         if slot.first_capacity == 0 or starts <= self._clock.now():
-            raise VaxbookError("slot_not_bookable", field="slot_id")
+            raise VaxbookError(Problem.SLOT_NOT_BOOKABLE, field="slot_id")
         second_ids: tuple[int, ...] = ()
         second_day = second_dose_date(slot.day, self._campaign.vaccine(slot.vaccine_id))
         if second_day is not None:

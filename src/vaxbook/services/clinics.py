@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from vaxbook.domain.booking import Clinic, ClinicListRow, NewSlot
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import split_quota
 from vaxbook.ports import Ledger
 
@@ -63,7 +63,7 @@ class ClinicService:
         """A clinic's bookings (first and second doses) for one day, behind the clinic's key."""
         stored = await self._ledger.clinic_key_hash(clinic_id)
         if stored is None:
-            raise VaxbookError("clinic_not_found", field="clinic_id")
+            raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
         if not key or not hmac.compare_digest(stored, hash_clinic_key(key)):
-            raise VaxbookError("clinic_key_invalid", field="X-Clinic-Key")
+            raise VaxbookError(Problem.CLINIC_KEY_INVALID, field=Input.CLINIC_KEY)
         return await self._ledger.clinic_bookings(clinic_id, day)

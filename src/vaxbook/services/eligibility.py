@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.eligibility import Eligibility, Status, decide_eligibility
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.ports import Clock, Ledger
 from vaxbook.tokens import Identity
 
@@ -29,15 +29,14 @@ class EligibilityService:
         """The eligibility of someone who may join a line now (open, or in the pre-queue), or raise."""
         found = await self.check(identity)
         if found.status is Status.OUTSIDE_COHORT:
-            raise VaxbookError("outside_cohort")
+            raise VaxbookError(Problem.OUTSIDE_COHORT)
         if found.status is Status.CLOSED:
-            raise VaxbookError("campaign_closed")
+            raise VaxbookError(Problem.CAMPAIGN_CLOSED)
         if found.status is Status.BOOKED and found.window is None:
-            raise VaxbookError("already_booked")
+            raise VaxbookError(Problem.ALREADY_BOOKED)
         assert found.window is not None  # every other status carries a window
         if found.status is Status.NOT_YET and self._clock.now() < found.window.opens - self._pre_queue:
-            raise VaxbookError(
-                "window_not_open",
+            raise VaxbookError(Problem.WINDOW_NOT_OPEN,
                 opens_at=found.window.opens.isoformat(),
                 closes_at=found.window.closes.isoformat(),
             )

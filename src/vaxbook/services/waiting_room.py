@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from vaxbook.domain.campaign import Campaign
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.inventory import share_order
 from vaxbook.domain.queue import (
     AdmissionRateMeter,
@@ -79,7 +79,7 @@ class WaitingRoom:
         window = (await self._eligibility.window_to_join(identity)).window
         assert window is not None  # window_to_join raises otherwise
         if await self._sold_out(window):
-            raise VaxbookError("sold_out")
+            raise VaxbookError(Problem.SOLD_OUT)
         number = await self._gate.join_line(
             window.id, identity.person, self._opened(window), secrets.randbits(63)
         )
@@ -95,7 +95,7 @@ class WaitingRoom:
         ticket = self._signer.read(Ticket, ticket_token, device=device_id)
         window = self._windows.get(ticket.line)
         if window is None:
-            raise VaxbookError("ticket_invalid")
+            raise VaxbookError(Problem.TICKET_INVALID)
         if ticket.number is None:
             # Every pre-queue poll re-registers (idempotent), so a gate that lost its state
             # before opening still puts this person ahead of later arrivals.

@@ -1,4 +1,8 @@
-"""Every error leaves as application/problem+json (RFC 9457): a stable code, Korean and English."""
+"""Every error leaves as application/problem+json (RFC 9457): a stable code, Korean and English.
+
+This module is the one place where a problem code gets its HTTP status, and a neutral
+input name (domain.errors.Input) the header it travels in.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,63 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vaxbook.domain.errors import CATALOGUE, VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
+from vaxbook.web.i18n.problem_words import PROBLEM_WORDS
 
 log = logging.getLogger("vaxbook.web")
+
+STATUS: dict[Problem, int] = {
+    # input
+    Problem.INVALID_INPUT: 422,
+    Problem.INVALID_RESIDENT_NUMBER: 422,
+    Problem.UNKNOWN_METHOD: 422,
+    Problem.MISSING_DEVICE: 400,
+    Problem.MISSING_IDEMPOTENCY_KEY: 400,
+    Problem.IDEMPOTENCY_KEY_REUSED: 422,
+    # verification
+    Problem.VERIFICATION_NOT_FOUND: 404,
+    Problem.VERIFICATION_CODE_WRONG: 401,
+    Problem.VERIFICATION_LOCKED: 429,
+    Problem.VERIFICATION_TOO_FREQUENT: 429,
+    Problem.DEVICE_BOUND_ELSEWHERE: 409,
+    Problem.PROOF_OF_WORK_INVALID: 422,
+    Problem.METHOD_CONGESTED: 503,
+    Problem.VERIFICATION_ELSEWHERE: 503,  # a booking node holding only the public key
+    # credentials
+    Problem.IDENTITY_REQUIRED: 401,
+    Problem.IDENTITY_INVALID: 401,
+    Problem.ADMISSION_REQUIRED: 401,
+    Problem.ADMISSION_INVALID: 401,
+    Problem.TICKET_INVALID: 401,
+    Problem.DEVICE_MISMATCH: 403,
+    # eligibility and line
+    Problem.OUTSIDE_COHORT: 403,
+    Problem.WINDOW_NOT_OPEN: 403,
+    Problem.CAMPAIGN_CLOSED: 403,
+    Problem.ALREADY_BOOKED: 409,
+    Problem.SOLD_OUT: 410,
+    # booking
+    Problem.NO_BOOKING: 404,
+    Problem.CLINIC_NOT_FOUND: 404,
+    Problem.SLOT_NOT_FOUND: 404,
+    Problem.SLOT_FULL: 409,
+    Problem.SECOND_DOSE_UNAVAILABLE: 409,
+    Problem.SLOT_NOT_BOOKABLE: 409,
+    Problem.CLINIC_KEY_INVALID: 401,
+    # infrastructure
+    Problem.SERVICE_UNAVAILABLE: 503,
+    Problem.NOT_FOUND: 404,
+    Problem.METHOD_NOT_ALLOWED: 405,
+    Problem.INTERNAL_ERROR: 500,
+}
+
+HEADERS: dict[Input, str] = {
+    Input.DEVICE_ID: "X-Device-Id",
+    Input.IDEMPOTENCY_KEY: "Idempotency-Key",
+    Input.IDENTITY_TOKEN: "X-Identity-Token",
+    Input.CLINIC_KEY: "X-Clinic-Key",
+    Input.QUEUE_TICKET: "Authorization",
+}
 
 # The ledger or the gate cannot be reached (refused, reset, timed out, shutting down): the
 # transaction was rolled back, so the client may safely retry with its Idempotency-Key.
@@ -30,23 +88,32 @@ UNAVAILABLE_RETRY_SECONDS = 5
 PROBLEM_TYPE = "https://vaxbook.example/problems/"
 
 
+def status_of(code: Problem) -> int:
+    return STATUS[code]
+
+
+def field_name(field: str | None) -> str | None:
+    """The name a client knows an input by: a header's own name, else the field's."""
+    return HEADERS[field] if isinstance(field, Input) else field
+
+
 class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"
 
 
 def problem_body(error: VaxbookError, instance: str | None = None) -> dict[str, Any]:
-    kind = error.kind
+    ko, en = PROBLEM_WORDS[error.code]
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + error.code,
-        "title": kind.en,
-        "status": kind.status,
-        "code": error.code,
-        "message_ko": error.detail_ko or kind.ko,
-        "message_en": error.detail_en or kind.en,
-        "detail": error.detail_en or kind.en,
+        "title": en,
+        "status": STATUS[error.code],
+        "code": error.code.value,
+        "message_ko": error.detail_ko or ko,
+        "message_en": error.detail_en or en,
+        "detail": error.detail_en or en,
     }
     if error.field:
-        body["field"] = error.field
+        body["field"] = field_name(error.field)
     if error.retry_after is not None:
         body["retry_after"] = error.retry_after
     if instance:
@@ -60,7 +127,7 @@ def problem_response(error: VaxbookError, request: Request | None = None) -> Pro
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
     instance = request.url.path if request else None
-    return ProblemResponse(problem_body(error, instance), status_code=error.kind.status, headers=headers)
+    return ProblemResponse(problem_body(error, instance), status_code=STATUS[error.code], headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -75,14 +142,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         location = [str(part) for part in first.get("loc", ()) if part not in where]
         field = ".".join(location) or None
         return problem_response(
-            VaxbookError("invalid_input", field=field, detail_en=f"{field}: {first.get('msg', 'invalid')}",
+            VaxbookError(Problem.INVALID_INPUT, field=field,
+                         detail_en=f"{field}: {first.get('msg', 'invalid')}",
                          detail_ko=f"{field}: 입력값을 확인해 주세요."),
             request,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_input")
+        code = {404: Problem.NOT_FOUND, 405: Problem.METHOD_NOT_ALLOWED}.get(exc.status_code,
+                                                                            Problem.INVALID_INPUT)
         return problem_response(VaxbookError(code), request)
 
     @app.exception_handler(Exception)
@@ -90,12 +159,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(exc, UNAVAILABLE):
             log.warning("backend unavailable on %s %s: %r", request.method, request.url.path, exc)
             return problem_response(
-                VaxbookError("service_unavailable", retry_after=UNAVAILABLE_RETRY_SECONDS), request
+                VaxbookError(Problem.SERVICE_UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_SECONDS), request
             )
         # The trace goes to the server log only, never to the client.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(VaxbookError("internal_error"), request)
-
-
-def catalogue_codes() -> list[str]:
-    return sorted(CATALOGUE)
+        return problem_response(VaxbookError(Problem.INTERNAL_ERROR), request)

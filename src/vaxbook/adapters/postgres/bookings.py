@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from vaxbook.domain.booking import Booking, BookingRequest, Clinic, Slot
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
 
 SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
 _F = ", ".join(f"f.{c.strip()}" for c in SLOT_COLUMNS.split(","))
@@ -65,14 +65,14 @@ async def replay(db: Any, request: BookingRequest) -> Booking | None:
     if row is None:
         return None
     if row[0] != request.fingerprint:
-        raise VaxbookError("idempotency_key_reused", field="Idempotency-Key")
+        raise VaxbookError(Problem.IDEMPOTENCY_KEY_REUSED, field=Input.IDEMPOTENCY_KEY)
     return await load_booking(db, row[1])
 
 
 # A refusal raised by the vaxbook_book function (migration 0003) -> the request field at fault.
-REFUSAL_FIELDS: dict[str, str | None] = {
-    "already_booked": None, "slot_full": "slot_id", "second_dose_unavailable": "slot_id",
-    "idempotency_key_reused": "Idempotency-Key",
+REFUSAL_FIELDS: dict[Problem, str | None] = {
+    Problem.ALREADY_BOOKED: None, Problem.SLOT_FULL: "slot_id", Problem.SECOND_DOSE_UNAVAILABLE: "slot_id",
+    Problem.IDEMPOTENCY_KEY_REUSED: Input.IDEMPOTENCY_KEY,
 }
 
 
@@ -89,8 +89,8 @@ async def book(db: Any, request: BookingRequest) -> tuple[bool, str, int | None,
             request.idempotency_key, request.fingerprint, request.at, new_booking_id(),
         )
     except asyncpg.exceptions.RaiseError as refusal:
-        code = str(refusal)
-        if code not in REFUSAL_FIELDS:
+        code = next((known for known in REFUSAL_FIELDS if known.value == str(refusal)), None)
+        if code is None:
             raise
         raise VaxbookError(code, field=REFUSAL_FIELDS[code]) from None
     return bool(row[0]), str(row[1]), row[2], row[3]
@@ -107,7 +107,7 @@ async def change(db: Any, request: BookingRequest) -> Booking:
         request.person_key,
     )
     if old is None:
-        raise VaxbookError("no_booking")
+        raise VaxbookError(Problem.NO_BOOKING)
     booking_id = old[0]
     await _lock_in_order(db, request, old[1], old[2], old[3])
     await _release_places(db, booking_id)
@@ -125,7 +125,7 @@ async def cancel(db: Any, person_key: str, at: datetime) -> Booking:
         "SELECT id FROM bookings WHERE person_key = $1 AND cancelled_at IS NULL FOR UPDATE", person_key
     )
     if booking_id is None:
-        raise VaxbookError("no_booking")
+        raise VaxbookError(Problem.NO_BOOKING)
     await _release_places(db, booking_id)
     await db.execute("UPDATE bookings SET cancelled_at = $1 WHERE id = $2", at, booking_id)
     return await load_booking(db, booking_id)
@@ -166,7 +166,7 @@ async def _take_places(db: Any, request: BookingRequest) -> tuple[int, int | Non
             group = int(taken)
             break
     if group is None:
-        raise VaxbookError("slot_full", field="slot_id")
+        raise VaxbookError(Problem.SLOT_FULL, field="slot_id")
     if not request.needs_second_dose:
         return group, None
     for second in request.second_slot_ids:
@@ -177,7 +177,7 @@ async def _take_places(db: Any, request: BookingRequest) -> tuple[int, int | Non
         )
         if taken is not None:
             return group, int(taken)
-    raise VaxbookError("second_dose_unavailable", field="slot_id")
+    raise VaxbookError(Problem.SECOND_DOSE_UNAVAILABLE, field="slot_id")
 
 
 async def _release_places(db: Any, booking_id: str) -> None:

@@ -26,7 +26,7 @@ from vaxbook.domain.booking import (
     Slot,
     SlotFree,
 )
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.ports import WRONG_PEPPER, WrongPepper
 
@@ -186,7 +186,7 @@ class SqliteLedger:
             if earlier is not None:
                 return earlier
             if _active_booking_id(db, request.person_key):
-                raise VaxbookError("already_booked")
+                raise VaxbookError(Problem.ALREADY_BOOKED)
             group, second_id = _take_places(db, request)
             booking_id = new_booking_id()
             db.execute(
@@ -208,7 +208,7 @@ class SqliteLedger:
                 return earlier
             booking_id = _active_booking_id(db, request.person_key)
             if booking_id is None:
-                raise VaxbookError("no_booking")
+                raise VaxbookError(Problem.NO_BOOKING)
             _release_places(db, booking_id)
             group, second_id = _take_places(db, request)
             db.execute(
@@ -226,7 +226,7 @@ class SqliteLedger:
         with _transaction(self._conn) as db:
             booking_id = _active_booking_id(db, person_key)
             if booking_id is None:
-                raise VaxbookError("no_booking")
+                raise VaxbookError(Problem.NO_BOOKING)
             _release_places(db, booking_id)
             db.execute("UPDATE bookings SET cancelled_at = ? WHERE id = ?", (at.isoformat(), booking_id))
             return self._booking(db, booking_id)
@@ -258,7 +258,7 @@ class SqliteLedger:
         if row is None:
             return None
         if row[0] != request.fingerprint:
-            raise VaxbookError("idempotency_key_reused", field="Idempotency-Key")
+            raise VaxbookError(Problem.IDEMPOTENCY_KEY_REUSED, field=Input.IDEMPOTENCY_KEY)
         return self._booking(db, row[1])
 
     def _booking(self, db: sqlite3.Connection, booking_id: str) -> Booking:
@@ -298,7 +298,7 @@ def _take_places(db: sqlite3.Connection, request: BookingRequest) -> tuple[int, 
         None,
     )
     if group is None:
-        raise VaxbookError("slot_full", field="slot_id")
+        raise VaxbookError(Problem.SLOT_FULL, field="slot_id")
     if not request.needs_second_dose:
         return group, None
     second = next(
@@ -313,7 +313,7 @@ def _take_places(db: sqlite3.Connection, request: BookingRequest) -> tuple[int, 
         None,
     )
     if second is None:
-        raise VaxbookError("second_dose_unavailable", field="slot_id")
+        raise VaxbookError(Problem.SECOND_DOSE_UNAVAILABLE, field="slot_id")
     return group, second
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.services.auth import require_device
 from vaxbook.tokens import Identity
 from vaxbook.web.api.credentials import bearer, identity
@@ -35,7 +35,7 @@ async def line_status(
     # name, and URLs end up in proxy and CDN access logs.
     ticket = bearer(authorization)
     if not ticket:
-        raise VaxbookError("ticket_invalid", field="Authorization")
+        raise VaxbookError(Problem.TICKET_INVALID, field=Input.QUEUE_TICKET)
     view = await container(request).waiting_room.status(ticket, require_device(x_device_id))
     if view.state == "waiting":
         # The same ticket gets the same answer until it is worth asking again.

@@ -1,9 +1,10 @@
-"""The pages' words in Korean and English, and how dates, times and waits are written.
+"""The one catalogue of words, in Korean and English, and how dates, times and waits are written.
 
-A simple catalog rather than gettext: two languages, no plural forms to handle (Korean
-has none and the English strings avoid them), no compile step, and a test checks that
-every key used by a template or page exists here in both languages. The problem texts
-come from the domain's error catalogue, which already carries both languages.
+`Text` reaches every word a visitor reads: the pages' words (words.py), the wording of
+each refusal (problem_words.py, which the JSON API sends too) and the English names of
+the regions (data/regions.json). A simple catalog rather than gettext: two languages, no
+plural forms to handle (Korean has none and the English strings avoid them), no compile
+step, and a test checks that every key used by a template or page exists in both languages.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from vaxbook.domain.errors import Problem
+from vaxbook.web.i18n.problem_words import PROBLEM_WORDS
 from vaxbook.web.i18n.words import WORDS
 
 LANGUAGES = {"ko": "한국어", "en": "English"}
@@ -47,6 +50,11 @@ class Text:
         ko, en = WORDS[key]
         template = en if self.lang == "en" else ko
         return template.format(**values) if values else template
+
+    def problem(self, code: Problem) -> str:
+        """How a refusal is worded in this language."""
+        ko, en = PROBLEM_WORDS[code]
+        return en if self.lang == "en" else ko
 
     def day(self, value: date) -> str:
         if self.lang == "en":

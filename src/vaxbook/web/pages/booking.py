@@ -12,7 +12,7 @@ from itertools import groupby
 from fastapi import APIRouter, Depends, Request, Response
 
 from vaxbook.domain.booking import ClinicFree, SlotFree
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.inventory import second_dose_date
 from vaxbook.web.pages.base import PURPOSE, TICKET, Page, page
 from vaxbook.web.pages.problem_page import PageRoute
@@ -57,7 +57,7 @@ async def review(sido: str, sigungu: str, clinic: str, slot: int, p: Page = Depe
     chosen = await _clinic(p, sido, sigungu, clinic)
     found = next((s for s in await p.container.booking.slots(admission, clinic) if s.slot.id == slot), None)
     if found is None:
-        raise VaxbookError("slot_not_found", field="slot_id")
+        raise VaxbookError(Problem.SLOT_NOT_FOUND, field="slot_id")
     return p.render("book_review.html", clinic=chosen, choice=found, second_day=_second_day(p, found),
                     vaccine=p.container.campaign.vaccine(found.slot.vaccine_id),
                     key=secrets.token_urlsafe(16), changing=p.cookie(PURPOSE) == "change",
@@ -72,7 +72,7 @@ async def book(request: Request, p: Page = Depends(page)) -> Response:
     try:
         slot_id = int(str(form.get("slot", "")))
     except ValueError:
-        raise VaxbookError("slot_not_found", field="slot_id") from None
+        raise VaxbookError(Problem.SLOT_NOT_FOUND, field="slot_id") from None
     key = str(form.get("key", ""))
     changing = p.cookie(PURPOSE) == "change"
     if changing:
@@ -89,7 +89,7 @@ async def _clinic(p: Page, sido: str, sigungu: str, clinic_id: str) -> ClinicFre
     listed = await p.container.booking.clinics(p.admission(), sido, sigungu)
     found = next((c for c in listed if c.clinic.id == clinic_id), None)
     if found is None:
-        raise VaxbookError("clinic_not_found", field="clinic_id")
+        raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
     return found
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import FileResponse
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.identity import group_for_birth_date
 from vaxbook.domain.rotation import all_windows, windows_for_group
 from vaxbook.web.pages.base import LANG, YEAR, Page, page
@@ -25,7 +25,7 @@ STATIC_FILES = {"app.css": "text/css", "icon.svg": "image/svg+xml", "line.js": "
 @router.get("/static/{name}")
 async def static(name: str) -> Response:
     if name not in STATIC_FILES:
-        raise VaxbookError("not_found")
+        raise VaxbookError(Problem.NOT_FOUND)
     return FileResponse(STATIC / name, media_type=STATIC_FILES[name],
                         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.tokens import Identity
 from vaxbook.web.pages.base import Page, page
 from vaxbook.web.pages.line import join_line
@@ -30,7 +30,7 @@ async def mine(p: Page = Depends(page)) -> Response:
     try:
         booking = await p.container.booking.mine(who)
     except VaxbookError as exc:
-        if exc.code != "no_booking":
+        if exc.code is not Problem.NO_BOOKING:
             raise
         return p.render("mine_none.html", who=who)
     found = await p.container.eligibility.check(who)

@@ -17,11 +17,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vaxbook.domain.errors import CATALOGUE, ProblemKind, VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.web.i18n.text import Text
 from vaxbook.web.pages.base import ADMISSION, IDENTITY, TICKET, Page, page_of
 from vaxbook.web.pages.csrf import CsrfFailed
-from vaxbook.web.problems import UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS
+from vaxbook.web.problems import UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS, status_of
 
 log = logging.getLogger("vaxbook.web.pages")
 
@@ -37,55 +37,43 @@ class ProblemView:
     forget_line: bool = False
 
 
-_NEXT_STEP = {
-    "identity_required": ("/verify", "link.verify"),
-    "identity_invalid": ("/verify", "link.verify"),
-    "verification_not_found": ("/verify", "link.verify"),
-    "verification_code_wrong": ("/verify", "link.verify"),
-    "admission_required": ("/verify?next=book", "link.line"),
-    "admission_invalid": ("/verify?next=book", "link.line"),
-    "ticket_invalid": ("/verify?next=book", "link.line"),
-    "already_booked": ("/mine", "link.mine"),
-    "sold_out": ("/mine", "link.mine"),
-    "slot_full": ("/book", "link.book"),
-    "second_dose_unavailable": ("/book", "link.book"),
-    "slot_not_bookable": ("/book", "link.book"),
-    "slot_not_found": ("/book", "link.book"),
-    "clinic_not_found": ("/book", "link.book"),
-    "no_booking": ("/verify?next=book", "link.start"),
+_NEXT_STEP: dict[Problem, tuple[str, str]] = {
+    Problem.IDENTITY_REQUIRED: ("/verify", "link.verify"),
+    Problem.IDENTITY_INVALID: ("/verify", "link.verify"),
+    Problem.VERIFICATION_NOT_FOUND: ("/verify", "link.verify"),
+    Problem.VERIFICATION_CODE_WRONG: ("/verify", "link.verify"),
+    Problem.ADMISSION_REQUIRED: ("/verify?next=book", "link.line"),
+    Problem.ADMISSION_INVALID: ("/verify?next=book", "link.line"),
+    Problem.TICKET_INVALID: ("/verify?next=book", "link.line"),
+    Problem.ALREADY_BOOKED: ("/mine", "link.mine"),
+    Problem.SOLD_OUT: ("/mine", "link.mine"),
+    Problem.SLOT_FULL: ("/book", "link.book"),
+    Problem.SECOND_DOSE_UNAVAILABLE: ("/book", "link.book"),
+    Problem.SLOT_NOT_BOOKABLE: ("/book", "link.book"),
+    Problem.SLOT_NOT_FOUND: ("/book", "link.book"),
+    Problem.CLINIC_NOT_FOUND: ("/book", "link.book"),
+    Problem.NO_BOOKING: ("/verify?next=book", "link.start"),
 }
+# Refusals that prove a credential stale: the page forgets it, so the next step starts clean.
+_FORGET_IDENTITY = {Problem.IDENTITY_INVALID, Problem.DEVICE_MISMATCH, Problem.DEVICE_BOUND_ELSEWHERE}
+_FORGET_LINE = {Problem.ADMISSION_INVALID, Problem.TICKET_INVALID}
 
 
-def problem_view(
-    text: Text,
-    code: str,
-    kind: ProblemKind | None,
-    retry_after: int | None,
-    details: dict[str, Any],
-    detail_ko: str | None,
-    detail_en: str | None,
-) -> ProblemView:
+def problem_view(text: Text, error: VaxbookError) -> ProblemView:
     """A refusal, explained in the page's language, with the way forward."""
-    kind = kind or CATALOGUE.get(code)
-    if kind is not None:
-        message = (detail_en or kind.en) if text.lang == "en" else (detail_ko or kind.ko)
-    else:
-        message = text.t(f"error.{code}")
-    view = ProblemView(code, text.t("error.title"), message)
-    if code == "device_bound_elsewhere":
-        if details.get("available_at"):
-            view.message = text.t("error.device_until", until=text.clock(str(details["available_at"])))
-        view.forget_identity = True
-    elif code == "verification_too_frequent" and retry_after is not None:
-        at = text.now.timestamp() + retry_after
+    code, details = error.code, error.details
+    detail = error.detail_en if text.lang == "en" else error.detail_ko
+    view = ProblemView(code.value, text.t("error.title"), detail or text.problem(code))
+    if code is Problem.DEVICE_BOUND_ELSEWHERE and details.get("available_at"):
+        view.message = text.t("error.device_until", until=text.clock(str(details["available_at"])))
+    elif code is Problem.VERIFICATION_TOO_FREQUENT and error.retry_after is not None:
+        at = text.now.timestamp() + error.retry_after
         view.message = text.t("error.too_frequent", at=text.clock(datetime.fromtimestamp(at, text.tz)))
-    elif code == "window_not_open" and details.get("opens_at"):
+    elif code is Problem.WINDOW_NOT_OPEN and details.get("opens_at"):
         view.extra.append(text.t("error.window", opens=text.moment(str(details["opens_at"])),
                                  closes=text.moment(str(details["closes_at"]))))
-    if code in ("identity_invalid", "device_mismatch"):
-        view.forget_identity = True
-    if code in ("admission_invalid", "ticket_invalid"):
-        view.forget_line = True
+    view.forget_identity = code in _FORGET_IDENTITY
+    view.forget_line = code in _FORGET_LINE
     if code in _NEXT_STEP:
         url, label = _NEXT_STEP[code]
         view.links.append((url, text.t(label)))
@@ -93,22 +81,27 @@ def problem_view(
     return view
 
 
+def page_problem_view(text: Text, code: str) -> ProblemView:
+    """A refusal only the pages make (`error.<code>` in the catalogue), with the way home."""
+    home = ("/", text.t("link.home"))
+    return ProblemView(code, text.t("error.title"), text.t(f"error.{code}"), links=[home])
+
+
 def error_page(page: Page, exc: Exception) -> Response:
     """Any refusal as a friendly page in the page's language, never a trace."""
     if isinstance(exc, RequestValidationError):
-        exc = VaxbookError("invalid_input")  # a hand-edited address: missing or malformed parameters
+        exc = VaxbookError(Problem.INVALID_INPUT)  # a hand-edited address: missing or malformed parameters
     elif isinstance(exc, StarletteHTTPException):
-        exc = VaxbookError("not_found" if exc.status_code == 404 else "invalid_input")
+        exc = VaxbookError(Problem.NOT_FOUND if exc.status_code == 404 else Problem.INVALID_INPUT)
     elif isinstance(exc, UNAVAILABLE):  # the ledger or the gate cannot be reached: try again shortly
-        exc = VaxbookError("service_unavailable", retry_after=UNAVAILABLE_RETRY_SECONDS)
+        exc = VaxbookError(Problem.SERVICE_UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_SECONDS)
     if isinstance(exc, VaxbookError):
-        view, status = problem_view(page.text, exc.code, exc.kind, exc.retry_after, exc.details,
-                                    exc.detail_ko, exc.detail_en), exc.kind.status
+        view, status = problem_view(page.text, exc), status_of(exc.code)
     elif isinstance(exc, CsrfFailed):
-        view, status = problem_view(page.text, "csrf_failed", None, None, {}, None, None), 403
+        view, status = page_problem_view(page.text, "csrf_failed"), 403
     else:
         log.exception("unhandled error on page %s", page.request.url.path)
-        view, status = problem_view(page.text, "internal_error", None, None, {}, None, None), 500
+        view, status = page_problem_view(page.text, Problem.INTERNAL_ERROR.value), 500
     if view.forget_identity:
         page.forget(IDENTITY)
     if view.forget_line:

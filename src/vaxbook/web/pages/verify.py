@@ -9,11 +9,12 @@ from fastapi.responses import JSONResponse
 
 from vaxbook.config import METHODS
 from vaxbook.demo import demo_people
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.rotation import all_windows
 from vaxbook.web.pages.base import IDENTITY, PENDING, Page, page
 from vaxbook.web.pages.line import join_line
 from vaxbook.web.pages.problem_page import PageRoute
+from vaxbook.web.problems import field_name, status_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -65,7 +66,7 @@ async def verify_start(request: Request, p: Page = Depends(page)) -> Response:
     except VaxbookError as exc:
         # Shown beside the form, which keeps what was typed (never the resident number).
         values["resident_number"] = ""
-        return p.render("verify.html", status=exc.kind.status, methods=await p.container.auth.methods(),
+        return p.render("verify.html", status=status_of(exc.code), methods=await p.container.auth.methods(),
                         purpose=purpose, verified=None, form=values, error=_field_error(p, exc),
                         demo_number=_demo_number(p), pow=p.container.auth.challenge(p.device))
     p.keep(PENDING, started.request_token, started.expires_in)
@@ -82,11 +83,11 @@ async def verify_code(request: Request, p: Page = Depends(page)) -> Response:
             request_token=p.cookie(PENDING) or "", code=str(form.get("code", "")), device_id=p.device
         )
     except VaxbookError as exc:
-        if exc.code != "verification_code_wrong":
+        if exc.code is not Problem.VERIFICATION_CODE_WRONG:
             raise
         method = str(form.get("method", ""))
         method = method if method in METHODS else ""
-        return p.render("verify_code.html", status=exc.kind.status, method=method,
+        return p.render("verify_code.html", status=status_of(exc.code), method=method,
                         purpose=purpose, dev_code=None, error=_field_error(p, exc))
     p.forget(PENDING)
     p.keep_until(IDENTITY, verified.identity_token, verified.identity.exp)
@@ -96,5 +97,5 @@ async def verify_code(request: Request, p: Page = Depends(page)) -> Response:
 
 
 def _field_error(p: Page, exc: VaxbookError) -> dict[str, str]:
-    general, detail = (exc.kind.en, exc.detail_en) if p.lang == "en" else (exc.kind.ko, exc.detail_ko)
-    return {"field": exc.field or "", "message": f"{general} {detail}" if detail else general}
+    general, detail = p.text.problem(exc.code), exc.detail_en if p.lang == "en" else exc.detail_ko
+    return {"field": field_name(exc.field) or "", "message": f"{general} {detail}" if detail else general}
