@@ -31,6 +31,14 @@ WRONG_PEPPER = (
 )
 
 
+class BackendUnavailable(Exception):
+    """The ledger or the gate cannot be reached now (refused, reset, timed out, shutting down).
+
+    Adapters raise it in place of their driver's exceptions. Whatever the request was doing
+    was rolled back, so the client may retry it (a booking with the same idempotency key).
+    """
+
+
 class WrongPepper(RuntimeError):
     """The ledger records another pepper's fingerprint than the one the service was given."""
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import asyncpg
-import redis.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vaxbook.domain.errors import Input, Problem, VaxbookError
+from vaxbook.ports import BackendUnavailable
 from vaxbook.web.i18n.problem_words import PROBLEM_WORDS
 
 log = logging.getLogger("vaxbook.web")
@@ -74,18 +73,15 @@ HEADERS: dict[Input, str] = {
     Input.QUEUE_TICKET: "Authorization",
 }
 
-# The ledger or the gate cannot be reached (refused, reset, timed out, shutting down): the
-# transaction was rolled back, so the client may safely retry with its Idempotency-Key.
-UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,  # includes ConnectionRefusedError and TimeoutError
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-)
+# BackendUnavailable: the transaction was rolled back, so the client may safely retry
+# (with its Idempotency-Key) after this long.
 UNAVAILABLE_RETRY_SECONDS = 5
 PROBLEM_TYPE = "https://vaxbook.example/problems/"
+
+
+def unavailable() -> VaxbookError:
+    """The refusal a BackendUnavailable becomes: try again shortly."""
+    return VaxbookError(Problem.SERVICE_UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_SECONDS)
 
 
 def status_of(code: Problem) -> int:
@@ -154,13 +150,13 @@ def install_problem_handlers(app: FastAPI) -> None:
                                                                             Problem.INVALID_INPUT)
         return problem_response(VaxbookError(code), request)
 
+    @app.exception_handler(BackendUnavailable)
+    async def _unavailable(request: Request, exc: BackendUnavailable) -> ProblemResponse:
+        log.warning("backend unavailable on %s %s: %r", request.method, request.url.path, exc.__cause__)
+        return problem_response(unavailable(), request)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
-        if isinstance(exc, UNAVAILABLE):
-            log.warning("backend unavailable on %s %s: %r", request.method, request.url.path, exc)
-            return problem_response(
-                VaxbookError(Problem.SERVICE_UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_SECONDS), request
-            )
         # The trace goes to the server log only, never to the client.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(VaxbookError(Problem.INTERNAL_ERROR), request)

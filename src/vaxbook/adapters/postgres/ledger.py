@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import asyncpg
 from cachetools import LRUCache
 
+from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres import bookings
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
@@ -48,6 +49,16 @@ class SchemaOutdated(RuntimeError):
     """The database lacks migrations this version needs: run `vaxbook db upgrade`."""
 
 
+# The server cannot be reached (refused, reset, timed out, shutting down): nothing committed.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,  # includes ConnectionRefusedError and TimeoutError
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
+)
+
+
+@reports_outages(*UNREACHABLE)
 class PostgresLedger:
     def __init__(self, dsn: str, *, pool_size: int, migrate_on_start: bool = False) -> None:
         self._dsn = dsn

@@ -25,6 +25,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError  # redis's own, by design
 
+from vaxbook.adapters.outages import reports_outages
 from vaxbook.domain.queue import LineCounters
 from vaxbook.ports import VerificationOutcome
 
@@ -50,6 +51,8 @@ class CounterCheckpoints(Protocol):
     async def load(self, line_id: str) -> LineCounters | None: ...
 
 
+# OSError covers refused and reset sockets that redis-py lets through unwrapped.
+@reports_outages(OSError, ConnectionError, TimeoutError)
 class RedisGate:
     def __init__(
         self, url: str, *, prefix: str, pool_size: int = 50, checkpoints: CounterCheckpoints | None = None

@@ -18,10 +18,11 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vaxbook.domain.errors import Problem, VaxbookError
+from vaxbook.ports import BackendUnavailable
 from vaxbook.web.i18n.text import Text
 from vaxbook.web.pages.base import ADMISSION, IDENTITY, TICKET, Page, page_of
 from vaxbook.web.pages.csrf import CsrfFailed
-from vaxbook.web.problems import UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS, status_of
+from vaxbook.web.problems import status_of, unavailable
 
 log = logging.getLogger("vaxbook.web.pages")
 
@@ -93,8 +94,8 @@ def error_page(page: Page, exc: Exception) -> Response:
         exc = VaxbookError(Problem.INVALID_INPUT)  # a hand-edited address: missing or malformed parameters
     elif isinstance(exc, StarletteHTTPException):
         exc = VaxbookError(Problem.NOT_FOUND if exc.status_code == 404 else Problem.INVALID_INPUT)
-    elif isinstance(exc, UNAVAILABLE):  # the ledger or the gate cannot be reached: try again shortly
-        exc = VaxbookError(Problem.SERVICE_UNAVAILABLE, retry_after=UNAVAILABLE_RETRY_SECONDS)
+    elif isinstance(exc, BackendUnavailable):  # the ledger or the gate cannot be reached: try again shortly
+        exc = unavailable()
     if isinstance(exc, VaxbookError):
         view, status = problem_view(page.text, exc), status_of(exc.code)
     elif isinstance(exc, CsrfFailed):
