@@ -11,17 +11,17 @@ from urllib.parse import urlparse
 from vaxbook.adapters.identity_sim import SimulatedProvider
 from vaxbook.adapters.memory.gate import MemoryGate
 from vaxbook.adapters.notify_log import LogNotifier
+from vaxbook.adapters.signer import JwtSigner
 from vaxbook.adapters.sqlite.ledger import SqliteLedger
 from vaxbook.config import METHODS, Settings
 from vaxbook.domain.campaign import Campaign, load_campaign
 from vaxbook.keys import Keys, pepper_fingerprint
-from vaxbook.ports import Clock, Gate, IdentityProvider, Ledger
+from vaxbook.ports import Clock, Gate, IdentityProvider, Ledger, Signer
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
 from vaxbook.services.clinics import ClinicService
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.waiting_room import LineSettings, WaitingRoom
-from vaxbook.tokens import Signer
 
 
 class SystemClock:
@@ -66,11 +66,38 @@ GATES: dict[str, Callable[[str, Settings], Gate]] = {
 }
 
 
+def _simulated_providers(settings: Settings, keys: Keys) -> dict[str, IdentityProvider]:
+    return {
+        method: SimulatedProvider(
+            method, keys.signing.current.secret,
+            latency_seconds=settings.sim_latency_ms.get(method, 200.0) / 1000,
+            capacity=settings.sim_capacity.get(method, 100),
+            queue_timeout_seconds=settings.sim_queue_timeout_seconds,
+            reveal_codes=settings.dev_mode,
+        )
+        for method in METHODS
+    }
+
+
+# How identities are verified (VAXBOOK_IDENTITY_PROVIDER): a name -> the providers, one per method.
+IDENTITY_PROVIDERS: dict[str, Callable[[Settings, Keys], dict[str, IdentityProvider]]] = {
+    "simulated": _simulated_providers,
+}
+
+
 def build_ledger(settings: Settings) -> Ledger:
     scheme = urlparse(settings.database_url).scheme
     if scheme not in LEDGERS:
         raise ValueError(f"unsupported database URL scheme {scheme!r}; use sqlite or postgresql")
     return LEDGERS[scheme](settings.database_url, settings)
+
+
+def build_identity_providers(settings: Settings, keys: Keys) -> dict[str, IdentityProvider]:
+    name = settings.identity_provider
+    if name not in IDENTITY_PROVIDERS:
+        known = ", ".join(sorted(IDENTITY_PROVIDERS))
+        raise ValueError(f"unknown identity provider {name!r} (VAXBOOK_IDENTITY_PROVIDER); known: {known}")
+    return IDENTITY_PROVIDERS[name](settings, keys)
 
 
 def build_gate(settings: Settings) -> Gate:
@@ -118,17 +145,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     campaign = load_campaign(settings.campaign_file)
     keys = settings.keys()
     ledger, gate = build_ledger(settings), build_gate(settings)
-    signer = Signer(keys.signing, lambda: clock.now().timestamp())
-    providers: dict[str, IdentityProvider] = {
-        method: SimulatedProvider(
-            method, keys.signing.current.secret,
-            latency_seconds=settings.sim_latency_ms.get(method, 200.0) / 1000,
-            capacity=settings.sim_capacity.get(method, 100),
-            queue_timeout_seconds=settings.sim_queue_timeout_seconds,
-            reveal_codes=settings.dev_mode,
-        )
-        for method in METHODS
-    }
+    signer = JwtSigner(keys.signing, lambda: clock.now().timestamp(), keys.identity)
+    providers = build_identity_providers(settings, keys)
     eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,

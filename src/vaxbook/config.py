@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vaxbook.domain.proof_of_work import MAX_DIFFICULTY
-from vaxbook.keys import Keys, load_pepper, load_ring
+from vaxbook.keys import Keys, load_identity_keys, load_pepper, load_ring
 
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "kr-2021-18-49.toml"
 METHODS = ("mobile", "kakao", "naver", "pass")
@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     signing_keys_file: Path = Path("var/keys/signing")
     csrf_keys: str | None = Field(default=None, description="page-form CSRF keys; the first signs")
     csrf_keys_file: Path = Path("var/keys/csrf")
+    # Identity tokens: an Ed25519 key pair from PEM files (`kid:path`), so verification can run
+    # on machines of its own; without them, a pair is derived from each signing key.
+    identity_private_key_file: str | None = Field(
+        default=None, description="kid:path to the PEM private key; only on verification nodes")
+    identity_public_key_files: str | None = Field(
+        default=None, description="kid:path[,kid:path]: PEM public keys that check identity tokens")
+    identity_provider: str = Field(default="simulated", description="how identities are verified")
     dev_mode: bool = Field(default=False, description="demo only: reveal simulated verification codes")
 
     # waiting room
@@ -61,4 +68,5 @@ class Settings(BaseSettings):
             pepper=load_pepper(self.pepper, self.pepper_file),
             signing=load_ring(self.signing_keys, self.signing_keys_file, "signing_keys"),
             csrf=load_ring(self.csrf_keys, self.csrf_keys_file, "csrf_keys"),
+            identity=load_identity_keys(self.identity_private_key_file, self.identity_public_key_files),
         )

@@ -8,6 +8,10 @@
   every listed key is accepted, so a new key goes in front and the old one leaves once the
   longest-lived thing it signed has expired (docs/operations.md, "Rotating secrets").
 
+The identity-token key pair may be given instead of derived from the signing keys, so
+verification can run on machines of its own: PEM files named `kid:path`, the private key
+only on verification nodes, the public key(s) on booking nodes (docs/operations.md).
+
 A secret comes from its VAXBOOK_* variable (`kid:secret[,kid:secret...]`) or else from its
 file (one `kid:secret` per line), which is made, mode 0600, on first use.
 """
@@ -55,10 +59,23 @@ class KeyRing:
 
 
 @dataclass(frozen=True)
+class IdentityKeys:
+    """Ed25519 identity-token keys as PEM text, each with its key id."""
+
+    private: tuple[str, bytes] | None  # only on a node that verifies identities
+    public: tuple[tuple[str, bytes], ...]
+
+    def __repr__(self) -> str:  # never print a private key in a traceback
+        kid = self.private[0] if self.private else None
+        return f"IdentityKeys(private={kid!r}, public={[k for k, _ in self.public]!r})"
+
+
+@dataclass(frozen=True)
 class Keys:
     pepper: Key
     signing: KeyRing
     csrf: KeyRing
+    identity: IdentityKeys | None = None  # None: identity keys derived from the signing keys
 
 
 def pepper_fingerprint(pepper: Key) -> str:
@@ -100,6 +117,35 @@ def load_pepper(value: str | None, path: Path) -> Key:
     if len(ring.keys) != 1:
         raise SecretsError("the pepper is one key: it never rotates (docs/operations.md)")
     return ring.current
+
+
+def load_identity_keys(private_file: str | None, public_files: str | None) -> IdentityKeys | None:
+    """The identity key pair from `kid:path` PEM files; None when neither setting is given."""
+    if not private_file and not public_files:
+        return None
+    private = None
+    if private_file:
+        (kid, path), *more = _named_paths(private_file, "VAXBOOK_IDENTITY_PRIVATE_KEY_FILE")
+        if more:
+            raise SecretsError("VAXBOOK_IDENTITY_PRIVATE_KEY_FILE: one private key signs identity tokens")
+        _refuse_exposed(path)
+        private = (kid, path.read_bytes())
+    public = tuple((kid, path.read_bytes())
+                   for kid, path in _named_paths(public_files or "", "VAXBOOK_IDENTITY_PUBLIC_KEY_FILES"))
+    return IdentityKeys(private, public)
+
+
+def _named_paths(text: str, source: str) -> list[tuple[str, Path]]:
+    named: list[tuple[str, Path]] = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        key_id, colon, path = entry.partition(":")
+        if not colon or not key_id or not path:
+            raise SecretsError(f"{source}: each key is 'id:path' to a PEM file")
+        found = Path(path).expanduser()
+        if not found.is_file():
+            raise SecretsError(f"{source}: {found} is not a file")
+        named.append((key_id, found))
+    return named
 
 
 def _create_secret_file(path: Path, content: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from vaxbook.domain.booking import (
     Booking,
@@ -17,12 +17,31 @@ from vaxbook.domain.booking import (
     Slot,
     SlotFree,
 )
+from vaxbook.domain.credentials import AdmissionPass, Credential, Identity, PendingVerification, Ticket
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.queue import LineCounters
+
+C = TypeVar("C", PendingVerification, Identity, Ticket, AdmissionPass)
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class Signer(Protocol):
+    """Signs credentials and reads them back, checked locally with no lookup."""
+
+    @property
+    def issues_identities(self) -> bool:
+        """Whether this node may issue identity tokens (it holds the identity private key)."""
+        ...
+
+    def sign(self, credential: Credential) -> str: ...
+
+    def read(self, kind: type[C], token: str | None, *, device: str | None) -> C:
+        """The credential if its signature, kind and expiry hold and `device` is the bound one;
+        else raise VaxbookError (its kind's *_required, *_invalid, or device_mismatch)."""
+        ...
 
 
 WRONG_PEPPER = (

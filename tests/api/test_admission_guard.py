@@ -10,8 +10,9 @@ import pytest
 
 from tests.conftest import Running
 from tests.journey import Person, add_clinic_with_slot, admitted, book, join, person_number, status, verify
+from vaxbook.adapters.signer import JwtSigner
+from vaxbook.domain.credentials import AdmissionPass
 from vaxbook.keys import KeyRing
-from vaxbook.tokens import AdmissionPass, Signer
 
 BOOKING_ENDPOINTS = [
     ("GET", "/api/regions", None),
@@ -51,7 +52,7 @@ async def test_identity_token_is_not_a_pass(running: Running, method: str, path:
 async def test_forged_pass_is_refused(running: Running) -> None:
     """A pass signed with another secret, or tampered with, is refused."""
     person = await person_with_pass(running)
-    forger = Signer(KeyRing.single("s1", b"not-the-server-secret"), time.time)
+    forger = JwtSigner(KeyRing.single("s1", b"not-the-server-secret"), time.time)
     forged = forger.sign(
         AdmissionPass(
             person="x",

@@ -20,11 +20,12 @@ import httpx
 from tests import backends
 from tests.cluster.outages import free_port
 from vaxbook.adapters.postgres.ledger import PostgresLedger
+from vaxbook.adapters.signer import JwtSigner
 from vaxbook.demo import DemoCampaign, demo_campaign, write_demo_campaign
 from vaxbook.domain.booking import Clinic, NewSlot
+from vaxbook.domain.credentials import AdmissionPass
 from vaxbook.domain.inventory import share_order
 from vaxbook.keys import KeyRing, parse_ring
-from vaxbook.tokens import AdmissionPass, Signer
 
 SIGNING_KEYS = "s1:cluster-test-signing-key"
 # The pepper stays configured: every server of a test session shares one ledger, which is
@@ -69,7 +70,7 @@ class Cluster:
 
     def admission_pass(self, person: str, device: str) -> str:
         """A pass signed with the servers' key, as the waiting room would hand it out."""
-        signer = Signer(self.signing_keys, time.time)
+        signer = JwtSigner(self.signing_keys, time.time)
         return signer.sign(AdmissionPass(
             person=person, device=device, line="burst", groups=share_order(self.campaign.open_group),
             birth="1980-01-03", name="홍*동", exp=time.time() + 600,

@@ -8,24 +8,25 @@ from pathlib import Path
 
 import pytest
 
+from vaxbook.adapters.signer import JwtSigner
+from vaxbook.domain.credentials import AdmissionPass
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.keys import KeyRing, SecretsError, load_pepper, load_ring, parse_ring, pepper_fingerprint
-from vaxbook.tokens import AdmissionPass, Signer
 from vaxbook.web.pages.csrf import csrf_token, csrf_valid
 
 
-def _pass(signer: Signer) -> str:
+def _pass(signer: JwtSigner) -> str:
     return signer.sign(AdmissionPass(person="p", device="d", line="l", groups=[3], birth="1990-05-13",
                                      name="홍*동", exp=time.time() + 60))
 
 
 def test_the_first_key_signs_and_every_listed_key_is_accepted() -> None:
     """A token of the old key stays valid while the old key is listed after the new one."""
-    old = Signer(parse_ring("k1:old-secret-0123456789", "test"), time.time)
+    old = JwtSigner(parse_ring("k1:old-secret-0123456789", "test"), time.time)
     token = _pass(old)
-    rotated = Signer(parse_ring("k2:new-secret-0123456789,k1:old-secret-0123456789", "test"), time.time)
+    rotated = JwtSigner(parse_ring("k2:new-secret-0123456789,k1:old-secret-0123456789", "test"), time.time)
     assert rotated.read(AdmissionPass, token, device="d").person == "p"
-    retired = Signer(parse_ring("k2:new-secret-0123456789", "test"), time.time)
+    retired = JwtSigner(parse_ring("k2:new-secret-0123456789", "test"), time.time)
     with pytest.raises(VaxbookError) as refused:
         retired.read(AdmissionPass, token, device="d")
     assert refused.value.code == "admission_invalid"
@@ -33,9 +34,9 @@ def test_the_first_key_signs_and_every_listed_key_is_accepted() -> None:
 
 def test_a_key_id_with_another_secret_is_refused() -> None:
     """Knowing a key id is not enough: the same id with another secret does not verify."""
-    token = _pass(Signer(KeyRing.single("k1", b"attacker-secret-0123"), time.time))
+    token = _pass(JwtSigner(KeyRing.single("k1", b"attacker-secret-0123"), time.time))
     with pytest.raises(VaxbookError):
-        server = Signer(KeyRing.single("k1", b"server-secret-012345"), time.time)
+        server = JwtSigner(KeyRing.single("k1", b"server-secret-012345"), time.time)
         server.read(AdmissionPass, token, device="d")
 
 

@@ -10,10 +10,11 @@ import random
 import time
 from typing import TYPE_CHECKING
 
+from vaxbook.adapters.signer import JwtSigner as Signer
 from vaxbook.bench.citizen import SLOT_TRIES, Citizen, GaveUp, Session, bearer, book
+from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.identity import mask_name, parse_resident_number, person_key
 from vaxbook.keys import KeyRing
-from vaxbook.tokens import AdmissionPass, Identity, Signer
 
 if TYPE_CHECKING:
     from vaxbook.bench.generator import Person, WorkerPlan

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from vaxbook.domain.credentials import Identity, PendingVerification
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.identity import (
     canonical_name,
@@ -16,8 +17,7 @@ from vaxbook.domain.identity import (
     person_key,
 )
 from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
-from vaxbook.ports import Clock, Gate, IdentityProvider
-from vaxbook.tokens import Identity, PendingVerification, Signer
+from vaxbook.ports import Clock, Gate, IdentityProvider, Signer
 
 PENDING_SECONDS = 180
 MAX_CODE_TRIES = 5  # a 6-digit code must not be guessable within one request's life
@@ -104,6 +104,7 @@ class AuthService:
     ) -> StartedVerification:
         """Check the input (and the proof of work, when asked for), ask the method to send a
         code, and hand back a signed request. `proof` is (challenge, solution)."""
+        self._require_issuer()
         provider = self._providers.get(method)
         if provider is None:
             raise VaxbookError(Problem.UNKNOWN_METHOD, field="method")
@@ -131,6 +132,7 @@ class AuthService:
 
     async def verify(self, *, request_token: str, code: str, device_id: str) -> Verified:
         """Confirm the code; refuse a second verification in 10 minutes or another device."""
+        self._require_issuer()
         require_device(device_id)
         pending = self._signer.read(PendingVerification, request_token, device=device_id)
         tries = await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS)
@@ -156,6 +158,12 @@ class AuthService:
             iat=now, exp=now + self._identity_seconds,
         )
         return Verified(self._signer.sign(identity), identity)
+
+    def _require_issuer(self) -> None:
+        # Refused before a code is sent or a person's device is bound: a booking node that
+        # holds only the public key would otherwise fail at the very last step.
+        if not self._signer.issues_identities:
+            raise VaxbookError(Problem.VERIFICATION_ELSEWHERE)
 
     def identity(self, token: str | None, device_id: str | None) -> Identity:
         """The verified person behind a bearer token, from the bound device only."""

@@ -11,12 +11,12 @@ from cachetools import TTLCache
 
 from vaxbook.domain.booking import Booking, BookingRequest, ClinicFree, RegionFree, SlotFree
 from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
 from vaxbook.ports import Clock, Gate, Ledger, Notifier
 from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.waiting_room import WaitingRoom
-from vaxbook.tokens import AdmissionPass, Identity
 
 T = TypeVar("T")
 

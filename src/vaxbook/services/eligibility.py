@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.credentials import Identity
 from vaxbook.domain.eligibility import Eligibility, Status, decide_eligibility
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.ports import Clock, Ledger
-from vaxbook.tokens import Identity
 
 
 class EligibilityService:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.credentials import AdmissionPass, Identity, Ticket
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.inventory import share_order
 from vaxbook.domain.queue import (
@@ -19,10 +20,9 @@ from vaxbook.domain.queue import (
     poll_after_seconds,
 )
 from vaxbook.domain.rotation import Window, all_windows
-from vaxbook.ports import Clock, Gate, Ledger
+from vaxbook.ports import Clock, Gate, Ledger, Signer
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.single_flight import SingleFlight
-from vaxbook.tokens import AdmissionPass, Identity, Signer, Ticket
 
 
 @dataclass(frozen=True)

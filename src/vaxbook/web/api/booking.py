@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
-from vaxbook.tokens import AdmissionPass, Identity
+from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.web.api.credentials import admission, identity
 from vaxbook.web.api.serialize import booking_json
 from vaxbook.web.container import container

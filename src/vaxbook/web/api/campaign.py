@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from vaxbook.tokens import Identity
+from vaxbook.domain.credentials import Identity
 from vaxbook.web.api.credentials import identity
 from vaxbook.web.api.serialize import campaign_json, eligibility_json
 from vaxbook.web.container import container

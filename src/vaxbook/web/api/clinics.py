@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from vaxbook.tokens import AdmissionPass
+from vaxbook.domain.credentials import AdmissionPass
 from vaxbook.web.api.credentials import admission
 from vaxbook.web.api.serialize import (
     CLINIC_LIST_COLUMNS,

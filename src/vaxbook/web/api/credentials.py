@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import Header, Request
 
+from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.services.auth import require_device
-from vaxbook.tokens import AdmissionPass, Identity
 from vaxbook.web.container import container
 
 

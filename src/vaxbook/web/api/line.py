@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
+from vaxbook.domain.credentials import Identity
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.services.auth import require_device
-from vaxbook.tokens import Identity
 from vaxbook.web.api.credentials import bearer, identity
 from vaxbook.web.api.serialize import line_json
 from vaxbook.web.container import container

@@ -15,8 +15,8 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from vaxbook.bootstrap import Container
+from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.errors import VaxbookError
-from vaxbook.tokens import AdmissionPass, Identity
 from vaxbook.web.container import container
 from vaxbook.web.i18n.text import LANGUAGES, Text
 from vaxbook.web.pages.csrf import CsrfFailed, csrf_token, csrf_valid

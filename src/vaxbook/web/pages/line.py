@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
+from vaxbook.domain.credentials import Identity
 from vaxbook.domain.errors import VaxbookError
 from vaxbook.domain.rotation import additional_window
 from vaxbook.services.waiting_room import LineView
-from vaxbook.tokens import Identity
 from vaxbook.web.pages.base import ADMISSION, PURPOSE, TICKET, Page, page
 from vaxbook.web.pages.problem_page import PageRoute
 

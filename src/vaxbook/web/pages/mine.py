@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from vaxbook.domain.credentials import Identity
 from vaxbook.domain.errors import Problem, VaxbookError
-from vaxbook.tokens import Identity
 from vaxbook.web.pages.base import Page, page
 from vaxbook.web.pages.line import join_line
 from vaxbook.web.pages.problem_page import PageRoute
