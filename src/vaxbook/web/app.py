@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
 from vaxbook.ports import Clock
+from vaxbook.web.api.problem_docs import document_problems
 from vaxbook.web.api.routes import router as api_router
 from vaxbook.web.container import container
 from vaxbook.web.pages.routes import router as pages_router
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    document_problems(app)
     app.include_router(api_router)
     app.include_router(pages_router)
 

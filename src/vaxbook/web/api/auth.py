@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
+from vaxbook.domain.errors import Problem
 from vaxbook.domain.identity import group_for_birth_date
 from vaxbook.services.auth import require_device
+from vaxbook.web.api.problem_docs import BACKEND, INPUT, refusals
+from vaxbook.web.api.schemas import ChallengeAnswer, MethodsAnswer, StartedAnswer, VerifiedAnswer
 from vaxbook.web.container import container
 
 router = APIRouter(prefix="/api")
@@ -35,13 +38,16 @@ class FinishVerification(BaseModel):
     code: str = Field(min_length=4, max_length=10)
 
 
-@router.get("/auth/methods", summary="Each verification method's congestion")
+@router.get("/auth/methods", summary="Each verification method's congestion",
+            response_model=MethodsAnswer, responses=refusals(BACKEND))
 async def methods(request: Request) -> dict[str, Any]:
     statuses = await container(request).auth.methods()
     return {"methods": [asdict(s) for s in statuses]}
 
 
-@router.get("/auth/challenge", summary="Bot friction: a proof-of-work challenge, when switched on")
+@router.get("/auth/challenge", summary="Bot friction: a proof-of-work challenge, when switched on",
+            response_model=ChallengeAnswer, response_model_exclude_unset=True,
+            responses=refusals(INPUT, (Problem.MISSING_DEVICE,)))
 async def challenge(request: Request, x_device_id: str | None = Header(None)) -> dict[str, Any]:
     found = container(request).auth.challenge(x_device_id)
     if found is None:
@@ -49,7 +55,14 @@ async def challenge(request: Request, x_device_id: str | None = Header(None)) ->
     return {"challenge": found.text, "difficulty": found.difficulty, "expires_at": found.expires_at}
 
 
-@router.post("/auth/start", summary="Step 1: send a verification code")
+@router.post(
+    "/auth/start", summary="Step 1: send a verification code",
+    response_model=StartedAnswer, response_model_exclude_unset=True,
+    responses=refusals(INPUT, BACKEND, (
+        Problem.MISSING_DEVICE, Problem.INVALID_RESIDENT_NUMBER, Problem.UNKNOWN_METHOD,
+        Problem.PROOF_OF_WORK_INVALID, Problem.METHOD_CONGESTED, Problem.VERIFICATION_ELSEWHERE,
+    )),
+)
 async def start_verification(
     body: StartVerification, request: Request, x_device_id: str | None = Header(None)
 ) -> dict[str, Any]:
@@ -67,7 +80,15 @@ async def start_verification(
     return answer
 
 
-@router.post("/auth/verify", summary="Step 2: confirm the code and receive an identity token")
+@router.post(
+    "/auth/verify", summary="Step 2: confirm the code and receive an identity token",
+    response_model=VerifiedAnswer,
+    responses=refusals(INPUT, BACKEND, (
+        Problem.MISSING_DEVICE, Problem.VERIFICATION_CODE_WRONG, Problem.DEVICE_MISMATCH,
+        Problem.VERIFICATION_NOT_FOUND, Problem.DEVICE_BOUND_ELSEWHERE, Problem.VERIFICATION_LOCKED,
+        Problem.VERIFICATION_TOO_FREQUENT, Problem.VERIFICATION_ELSEWHERE,
+    )),
+)
 async def finish_verification(
     body: FinishVerification, request: Request, x_device_id: str | None = Header(None)
 ) -> dict[str, Any]:

@@ -8,18 +8,28 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from vaxbook.domain.credentials import AdmissionPass, Identity
+from vaxbook.domain.errors import Problem
 from vaxbook.web.api.credentials import admission, identity
+from vaxbook.web.api.problem_docs import ADMISSION, BACKEND, IDENTITY, INPUT, refusals
+from vaxbook.web.api.schemas import BookingAnswer
 from vaxbook.web.api.serialize import booking_json
 from vaxbook.web.container import container
 
 router = APIRouter(prefix="/api")
+# What booking or changing can refuse, besides the credentials and the input.
+WRITING = (
+    Problem.MISSING_IDEMPOTENCY_KEY, Problem.IDEMPOTENCY_KEY_REUSED, Problem.DEVICE_BOUND_ELSEWHERE,
+    Problem.SLOT_NOT_FOUND, Problem.SLOT_NOT_BOOKABLE, Problem.SLOT_FULL, Problem.SECOND_DOSE_UNAVAILABLE,
+    Problem.ALREADY_BOOKED,
+)
 
 
 class SlotChoice(BaseModel):
     slot_id: int = Field(ge=1)
 
 
-@router.post("/bookings", status_code=201, summary="Book the first dose and the second dose")
+@router.post("/bookings", status_code=201, summary="Book the first dose and the second dose",
+             response_model=BookingAnswer, responses=refusals(ADMISSION, INPUT, BACKEND, WRITING))
 async def book(
     choice: SlotChoice,
     request: Request,
@@ -30,7 +40,8 @@ async def book(
     return booking_json(booking)
 
 
-@router.get("/bookings/me", summary="My booking (fresh verification)")
+@router.get("/bookings/me", summary="My booking (fresh verification)",
+            response_model=BookingAnswer, responses=refusals(INPUT, IDENTITY, BACKEND, (Problem.NO_BOOKING,)))
 async def my_booking(request: Request, who: Identity = Depends(identity)) -> dict[str, Any]:
     return booking_json(await container(request).booking.mine(who))
 
@@ -38,6 +49,8 @@ async def my_booking(request: Request, who: Identity = Depends(identity)) -> dic
 @router.put(
     "/bookings/me",
     summary="Change my booking to another slot (admission pass and a fresh X-Identity-Token)",
+    response_model=BookingAnswer,
+    responses=refusals(ADMISSION, IDENTITY, INPUT, BACKEND, WRITING, (Problem.NO_BOOKING,)),
 )
 async def change_booking(
     choice: SlotChoice,
@@ -52,6 +65,7 @@ async def change_booking(
     return booking_json(booking)
 
 
-@router.delete("/bookings/me", summary="Cancel my booking (fresh verification)")
+@router.delete("/bookings/me", summary="Cancel my booking (fresh verification)", response_model=BookingAnswer,
+               responses=refusals(INPUT, IDENTITY, BACKEND, (Problem.NO_BOOKING,)))
 async def cancel_booking(request: Request, who: Identity = Depends(identity)) -> dict[str, Any]:
     return booking_json(await container(request).booking.cancel(who))

@@ -11,7 +11,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 
 from vaxbook.domain.credentials import AdmissionPass
+from vaxbook.domain.errors import Problem
 from vaxbook.web.api.credentials import admission
+from vaxbook.web.api.problem_docs import ADMISSION, BACKEND, INPUT, refusals
+from vaxbook.web.api.schemas import (
+    ClinicDayList,
+    ClinicsAnswer,
+    DistrictsAnswer,
+    ProvincesAnswer,
+    SlotsAnswer,
+)
 from vaxbook.web.api.serialize import (
     CLINIC_LIST_COLUMNS,
     clinic_free_json,
@@ -24,13 +33,15 @@ from vaxbook.web.container import container
 router = APIRouter(prefix="/api")
 
 
-@router.get("/regions", summary="Provinces (시도) with free first-dose places for the caller")
+@router.get("/regions", summary="Provinces (시도) with free first-dose places for the caller",
+            response_model=ProvincesAnswer, responses=refusals(INPUT, ADMISSION, BACKEND))
 async def provinces(request: Request, admitted: AdmissionPass = Depends(admission)) -> dict[str, Any]:
     found = await container(request).booking.provinces(admitted)
     return {"provinces": [region_json(r) for r in found]}
 
 
-@router.get("/regions/{sido}/districts", summary="Districts (시군구) of a province")
+@router.get("/regions/{sido}/districts", summary="Districts (시군구) of a province",
+            response_model=DistrictsAnswer, responses=refusals(INPUT, ADMISSION, BACKEND))
 async def districts(
     sido: str, request: Request, admitted: AdmissionPass = Depends(admission)
 ) -> dict[str, Any]:
@@ -38,7 +49,8 @@ async def districts(
     return {"districts": [region_json(r) for r in found]}
 
 
-@router.get("/clinics", summary="Clinics of a district with free places for the caller")
+@router.get("/clinics", summary="Clinics of a district with free places for the caller",
+            response_model=ClinicsAnswer, responses=refusals(ADMISSION, INPUT, BACKEND))
 async def clinics(
     sido: str, sigungu: str, request: Request, admitted: AdmissionPass = Depends(admission)
 ) -> dict[str, Any]:
@@ -46,7 +58,9 @@ async def clinics(
     return {"clinics": [clinic_free_json(c) for c in found]}
 
 
-@router.get("/clinics/{clinic_id}/slots", summary="A clinic's slots with free places for the caller")
+@router.get("/clinics/{clinic_id}/slots", summary="A clinic's slots with free places for the caller",
+            response_model=SlotsAnswer,
+            responses=refusals(INPUT, ADMISSION, BACKEND, (Problem.CLINIC_NOT_FOUND,)))
 async def slots(
     clinic_id: str, request: Request, admitted: AdmissionPass = Depends(admission)
 ) -> dict[str, Any]:
@@ -54,7 +68,14 @@ async def slots(
     return {"slots": [slot_free_json(s) for s in found]}
 
 
-@router.get("/clinics/{clinic_id}/bookings", summary="A clinic's bookings for a day (X-Clinic-Key)")
+@router.get(
+    "/clinics/{clinic_id}/bookings", summary="A clinic's bookings for a day (X-Clinic-Key)",
+    response_model=ClinicDayList,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"},
+        **refusals(INPUT, BACKEND, (Problem.CLINIC_NOT_FOUND, Problem.CLINIC_KEY_INVALID)),
+    },
+)
 async def clinic_day_list(
     clinic_id: str,
     day: date,

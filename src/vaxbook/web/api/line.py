@@ -10,13 +10,22 @@ from vaxbook.domain.credentials import Identity
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.services.auth import require_device
 from vaxbook.web.api.credentials import bearer, identity
+from vaxbook.web.api.problem_docs import BACKEND, IDENTITY, INPUT, refusals
+from vaxbook.web.api.schemas import LineAnswer
 from vaxbook.web.api.serialize import line_json
 from vaxbook.web.container import container
 
 router = APIRouter(prefix="/api")
 
 
-@router.post("/line/join", summary="Join the waiting room (one place per person)")
+@router.post(
+    "/line/join", summary="Join the waiting room (one place per person)",
+    response_model=LineAnswer, response_model_exclude_unset=True,
+    responses=refusals(INPUT, IDENTITY, BACKEND, (
+        Problem.OUTSIDE_COHORT, Problem.WINDOW_NOT_OPEN, Problem.CAMPAIGN_CLOSED, Problem.ALREADY_BOOKED,
+        Problem.SOLD_OUT,
+    )),
+)
 async def join_line(request: Request, who: Identity = Depends(identity)) -> dict[str, Any]:
     return line_json(await container(request).waiting_room.join(who))
 
@@ -24,6 +33,10 @@ async def join_line(request: Request, who: Identity = Depends(identity)) -> dict
 @router.get(
     "/line/status",
     summary="Where my ticket (Authorization: Bearer) stands; an admission pass when admitted",
+    response_model=LineAnswer, response_model_exclude_unset=True,
+    responses=refusals(INPUT, BACKEND, (
+        Problem.MISSING_DEVICE, Problem.TICKET_INVALID, Problem.DEVICE_MISMATCH,
+    )),
 )
 async def line_status(
     request: Request,
