@@ -31,6 +31,13 @@ GROUP_3_OPENS = datetime(2021, 8, 13, 11, 0, tzinfo=UTC)
 # sqlite: the embedded default (SQLite ledger, in-process gate); postgres+redis: cluster mode.
 # VAXBOOK_TEST_BACKENDS=sqlite runs only the first, on a machine without the two services.
 BACKENDS = os.environ.get("VAXBOOK_TEST_BACKENDS", "sqlite,postgres+redis").split(",")
+# Whether PostgreSQL and Redis are part of this run: without them, the contract suites run
+# against the embedded backends only and tests/cluster (real servers, real outages) is not
+# collected at all, so nothing tries to connect.
+CLUSTER = "postgres+redis" in BACKENDS
+collect_ignore = [] if CLUSTER else ["cluster"]
+# For a test outside tests/cluster that talks to the real servers itself.
+needs_cluster = pytest.mark.skipif(not CLUSTER, reason="VAXBOOK_TEST_BACKENDS lacks postgres+redis")
 
 
 class ManualClock:

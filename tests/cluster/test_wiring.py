@@ -62,7 +62,7 @@ async def test_pool_size_bounds_the_connections_per_worker(settings: Settings) -
     assert isinstance(ledger, PostgresLedger)
     await ledger.open()
     try:
-        assert ledger._pool.get_max_size() == 3
+        assert ledger.max_connections == 3
     finally:
         await ledger.close()
 

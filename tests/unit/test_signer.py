@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,42 +25,42 @@ def _identity(device: str = "d1") -> Identity:
     return Identity(person="p1", device=device, birth="1990-05-13", name="홍*동", iat=NOW, exp=NOW + 600)
 
 
-def _refusal(signer: JwtSigner, kind: type[Identity] | type[AdmissionPass], token: str | None,
-             device: str = "d1") -> Problem:
+def _refusal(attempt: Callable[[], object]) -> Problem:
     with pytest.raises(VaxbookError) as refused:
-        signer.read(kind, token, device=device)
+        attempt()
     return refused.value.code
 
 
 def test_every_kind_of_credential_comes_back_as_signed() -> None:
     """A pending verification, an identity, a ticket and a pass each read back equal to what was signed."""
     signer = JwtSigner(RING, now)
-    made = [
-        PendingVerification("p1", "d1", "kakao", "ref", "1990-05-13", "홍*동", NOW + 60),
-        _identity(),
-        Ticket("p1", "d1", "line-3", 7, "1990-05-13", "홍*동", NOW, NOW + 60),
-        AdmissionPass("p1", "d1", "line-3", [3, 8], "1990-05-13", "홍*동", NOW + 60),
-    ]
-    for credential in made:
-        assert signer.read(type(credential), signer.sign(credential), device="d1") == credential
+    pending = PendingVerification("p1", "d1", "kakao", "ref", "1990-05-13", "홍*동", NOW + 60)
+    ticket = Ticket("p1", "d1", "line-3", 7, "1990-05-13", "홍*동", NOW, NOW + 60)
+    admission = AdmissionPass("p1", "d1", "line-3", [3, 8], "1990-05-13", "홍*동", NOW + 60)
+    assert signer.read(PendingVerification, signer.sign(pending), device="d1") == pending
+    assert signer.read(Identity, signer.sign(_identity()), device="d1") == _identity()
+    assert signer.read(Ticket, signer.sign(ticket), device="d1") == ticket
+    assert signer.read(AdmissionPass, signer.sign(admission), device="d1") == admission
 
 
 def test_expired_missing_and_other_kinds_are_refused() -> None:
     """Expiry follows the injected clock; a missing token is *_required; a pass is no identity."""
     later = JwtSigner(RING, lambda: NOW + 601)
     token = JwtSigner(RING, now).sign(_identity())
-    assert _refusal(later, Identity, token) is Problem.IDENTITY_INVALID
-    assert _refusal(later, Identity, None) is Problem.IDENTITY_REQUIRED
+    assert _refusal(lambda: later.read(Identity, token, device="d1")) is Problem.IDENTITY_INVALID
+    assert _refusal(lambda: later.read(Identity, None, device="d1")) is Problem.IDENTITY_REQUIRED
     signer = JwtSigner(RING, now)
     admission = signer.sign(AdmissionPass("p1", "d1", "line-3", [3], "1990-05-13", "홍*동", NOW + 60))
-    assert _refusal(signer, Identity, admission) is Problem.IDENTITY_INVALID
-    assert _refusal(signer, AdmissionPass, signer.sign(_identity())) is Problem.ADMISSION_INVALID
+    assert _refusal(lambda: signer.read(Identity, admission, device="d1")) is Problem.IDENTITY_INVALID
+    identity = signer.sign(_identity())
+    assert _refusal(lambda: signer.read(AdmissionPass, identity, device="d1")) is Problem.ADMISSION_INVALID
 
 
 def test_a_credential_works_only_on_its_device() -> None:
     """Another device presenting the token is refused with device_mismatch."""
     signer = JwtSigner(RING, now)
-    assert _refusal(signer, Identity, signer.sign(_identity()), device="d2") is Problem.DEVICE_MISMATCH
+    token = signer.sign(_identity())
+    assert _refusal(lambda: signer.read(Identity, token, device="d2")) is Problem.DEVICE_MISMATCH
 
 
 def test_a_node_with_only_the_public_key_checks_but_cannot_issue(tmp_path: Path) -> None:
@@ -74,7 +75,8 @@ def test_a_node_with_only_the_public_key_checks_but_cannot_issue(tmp_path: Path)
         checker.sign(_identity())
     assert refused.value.code is Problem.VERIFICATION_ELSEWHERE
     # Derived keys no longer count once a key pair is given: an old-style token is refused.
-    assert _refusal(checker, Identity, JwtSigner(RING, now).sign(_identity())) is Problem.IDENTITY_INVALID
+    derived = JwtSigner(RING, now).sign(_identity())
+    assert _refusal(lambda: checker.read(Identity, derived, device="d1")) is Problem.IDENTITY_INVALID
 
 
 def test_a_private_key_readable_by_others_is_refused(tmp_path: Path) -> None:

@@ -94,6 +94,13 @@ class PostgresLedger:
             await self._pool.close()
             self._pool = None
 
+    @property
+    def max_connections(self) -> int:
+        """The most connections this worker's pool opens (the pool_size setting)."""
+        if self._pool is None:
+            raise RuntimeError("ledger is not open")
+        return int(self._pool.get_max_size())
+
     async def ping(self) -> None:
         async with self._connection() as db:
             await db.fetchval("SELECT 1")
