@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser screenshots bench pgbench
+.PHONY: install run test lint browser nginx screenshots bench pgbench
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) browser
+install: $(STAMP) browser nginx
 
 ## Debian's Chromium and a Korean font for the browser tests (Playwright's own browser
 ## download does not work here). Skipped when both are present; as root needs no sudo.
@@ -22,6 +22,15 @@ browser:
 	@if [ ! -x $(CHROMIUM) ] || [ ! -e $(KOREAN_FONT) ]; then \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum; \
+	fi
+
+## Debian's nginx for the reverse-proxy tests (deploy/nginx/vaxbook.conf, tests/transport): the
+## limits uvicorn cannot enforce are tested through it. Skipped when nginx is present.
+NGINX := /usr/sbin/nginx
+nginx:
+	@if [ ! -x $(NGINX) ]; then \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
 	fi
 
 ## Phone (360 px) and desktop PNGs of every citizen page, into docs/screenshots/.

@@ -87,8 +87,13 @@ def serve(
         console.print(f"[red]{problem}[/red]")
         raise typer.Exit(2) from None
     console.print(f"vaxbook on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
+    from vaxbook.web.protocol import GuardedHttpToolsProtocol  # noqa: PLC0415  # as uvicorn above
+
+    # Header size, count and timeout and the connection cap are the protocol's; bodies the app's
+    # (docs/operations.md, "Transport limits and reverse proxy").
     uvicorn.run("vaxbook.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False)
+                workers=workers, log_level="warning", access_log=False, http=GuardedHttpToolsProtocol,
+                timeout_keep_alive=settings.keep_alive_seconds, backlog=settings.backlog)
 
 
 def is_loopback(host: str) -> bool:

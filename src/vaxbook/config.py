@@ -62,6 +62,23 @@ class Settings(BaseSettings):
     redis_pool_size: int = Field(default=50, ge=1, description="Redis connections per worker")
     migrate_on_start: bool = Field(default=False, description="apply PostgreSQL migrations at start-up")
 
+    # transport (docs/operations.md, "Transport limits and reverse proxy"): enforced by the app
+    # and by `vaxbook serve`'s connection protocol, so the embedded default needs no proxy
+    max_json_body_bytes: int = Field(default=64 * 1024, ge=1, description="largest /api request body")
+    max_form_body_bytes: int = Field(default=1024 * 1024, ge=1, description="largest page form body")
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, description="request line and headers")
+    max_header_count: int = Field(default=100, ge=10, description="header lines in one request")
+    header_timeout_seconds: float = Field(default=10.0, gt=0, description="to receive a request's headers")
+    body_timeout_seconds: float = Field(default=20.0, gt=0, description="to receive a whole request body")
+    keep_alive_seconds: int = Field(default=5, ge=1, description="an idle keep-alive connection lives")
+    max_connections: int = Field(default=4096, ge=1, description="open connections per worker")
+    backlog: int = Field(default=2048, ge=1, description="connections the kernel queues before accept")
+    allowed_hosts: list[str] = Field(
+        default=["localhost", "127.0.0.1", "[::1]", "vaxbook.test"],
+        description='Host header values served (JSON list; "*.example.org" matches subdomains; "*" any)',
+    )
+    hsts_seconds: int = Field(default=31_536_000, ge=0, description="Strict-Transport-Security over HTTPS")
+
     def keys(self) -> Keys:
         """The pepper and the key rings (files are made on first use, mode 0600)."""
         return Keys(

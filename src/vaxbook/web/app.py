@@ -16,6 +16,9 @@ from vaxbook.ports import Clock
 from vaxbook.web.api.problem_docs import document_problems
 from vaxbook.web.api.routes import router as api_router
 from vaxbook.web.container import container
+from vaxbook.web.docs import install_docs
+from vaxbook.web.headers import SecurityHeaders
+from vaxbook.web.limits import BodyLimits, TransportLimits
 from vaxbook.web.pages.routes import router as pages_router
 from vaxbook.web.problems import install_problem_handlers
 
@@ -40,8 +43,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         description="Vaccination pre-reservation API. Flow and error codes: docs/api.md.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs without a CDN
+        redoc_url=None,
     )
     install_problem_handlers(app)
+    install_docs(app)
+    # Added inner first: SecurityHeaders checks the Host and heads every answer, the limits' too.
+    app.add_middleware(TransportLimits, limits=BodyLimits(
+        settings.max_json_body_bytes, settings.max_form_body_bytes, settings.body_timeout_seconds))
+    app.add_middleware(SecurityHeaders, allowed_hosts=settings.allowed_hosts,
+                       hsts_seconds=settings.hsts_seconds)
     document_problems(app)
     app.include_router(api_router)
     app.include_router(pages_router)

@@ -63,6 +63,13 @@ STATUS: dict[Problem, int] = {
     Problem.NOT_FOUND: 404,
     Problem.METHOD_NOT_ALLOWED: 405,
     Problem.INTERNAL_ERROR: 500,
+    # transport
+    Problem.BODY_TOO_LARGE: 413,
+    Problem.HEADERS_TOO_LARGE: 431,
+    Problem.UNSUPPORTED_MEDIA_TYPE: 415,
+    Problem.REQUEST_TIMEOUT: 408,
+    Problem.TOO_MANY_CONNECTIONS: 503,
+    Problem.INVALID_HOST: 400,
 }
 
 HEADERS: dict[Input, str] = {

@@ -128,4 +128,23 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
         "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
         "Something went wrong on our side. Please try again shortly.",
     ),
+    # transport
+    Problem.BODY_TOO_LARGE: ("요청 본문이 너무 큽니다.", "The request body is too large."),
+    Problem.HEADERS_TOO_LARGE: (
+        "요청 헤더가 너무 크거나 많습니다.", "The request headers are too large or too many."
+    ),
+    Problem.UNSUPPORTED_MEDIA_TYPE: (
+        "지원하지 않는 본문 형식입니다.", "The request body's media type is not supported here."
+    ),
+    Problem.REQUEST_TIMEOUT: (
+        "요청이 제시간에 도착하지 않았습니다. 다시 시도해 주세요.",
+        "The request did not arrive in time. Please try again.",
+    ),
+    Problem.TOO_MANY_CONNECTIONS: (
+        "접속이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+        "Too many connections right now. Please try again shortly.",
+    ),
+    Problem.INVALID_HOST: (
+        "이 주소로는 서비스하지 않습니다.", "This service is not served under that host name."
+    ),
 }
