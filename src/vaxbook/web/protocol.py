@@ -66,6 +66,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.awaiting_headers = True  # until this request's headers are complete
         self.header_bytes = 0  # bytes received while awaiting them (before httptools keeps them)
         self.header_lines = 0
+        self.header_size = 0  # the request line and headers, exactly, as the parser hands them over
         self.header_timer: asyncio.TimerHandle | None = None
 
     # connection ------------------------------------------------------------------------
@@ -100,18 +101,21 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         if self.refused:
             return
-        self.header_lines = 0
+        self.header_lines = self.header_size = 0
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
         if not self.refused:
+            self.header_size += len(url)
             super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self.refused:
             return
         self.header_lines += 1
-        if self.header_lines > self.limits.max_header_count:
+        self.header_size += len(name) + len(value) + 4
+        limits = self.limits
+        if self.header_lines > limits.max_header_count or self.header_size > limits.max_header_bytes:
             self.refuse(Problem.HEADERS_TOO_LARGE)
             return
         super().on_header(name, value)
@@ -121,6 +125,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         self.awaiting_headers = False
         self.disarm_header_timer()
+        if self.header_size > self.limits.max_header_bytes:  # a long request line alone
+            self.refuse(Problem.HEADERS_TOO_LARGE)
+            return
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
