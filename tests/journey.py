@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +32,14 @@ async def app_with(
             yield app.state.container, client
 
 
+@asynccontextmanager
+async def from_address(app: Any, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the started `app` whose connections come from `address` (the limits count by it)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://vaxbook.test") as client:
+        yield client
+
+
 def person_number(birth: date, serial: int = 1) -> str:
     return make_resident_number(birth, male=True, serial=serial)
 
@@ -42,6 +51,12 @@ class Person:
     identity: str = ""
     ticket: str = ""
     admission: str = ""
+    phone: str = ""  # by default one of their own, derived from the number (phones are limited too)
+
+    def __post_init__(self) -> None:
+        if not self.phone:
+            digits = int(hashlib.sha256(self.number.encode()).hexdigest(), 16) % 10**8
+            self.phone = f"010-{digits // 10**4:04d}-{digits % 10**4:04d}"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -55,7 +70,7 @@ async def start(client: httpx.AsyncClient, person: Person, method: str = "kakao"
     return await client.post(
         "/api/auth/start",
         headers=person.headers,
-        json={"name": "홍길동", "resident_number": person.number, "phone": "010-1234-5678", "method": method},
+        json={"name": "홍길동", "resident_number": person.number, "phone": person.phone, "method": method},
     )
 
 

@@ -21,6 +21,7 @@ from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
 from vaxbook.services.clinics import ClinicService
 from vaxbook.services.eligibility import EligibilityService
+from vaxbook.services.throttle import Limits, Throttle
 from vaxbook.services.waiting_room import LineSettings, WaitingRoom
 
 
@@ -147,6 +148,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     ledger, gate = build_ledger(settings), build_gate(settings)
     signer = JwtSigner(keys.signing, lambda: clock.now().timestamp(), keys.identity)
     providers = build_identity_providers(settings, keys)
+    throttle = Throttle(gate, clock, keys.pepper, limits_of(settings))
     eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,
@@ -161,7 +163,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         settings=settings, keys=keys, campaign=campaign, clock=clock, ledger=ledger, gate=gate,
         signer=signer,
         auth=AuthService(
-            providers, gate, signer, clock, keys.pepper.secret,
+            providers, gate, signer, clock, keys.pepper.secret, throttle,
             identity_seconds=settings.identity_seconds,
             hold_seconds=settings.verification_hold_seconds,
             proof_of_work_key=hashlib.sha256(b"vaxbook-pow:" + keys.signing.current.secret).digest(),
@@ -173,5 +175,18 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
             campaign, ledger, gate, clock, LogNotifier(), waiting_room,
             browse_cache_seconds=settings.browse_cache_seconds,
         ),
-        clinics=ClinicService(ledger),
+        clinics=ClinicService(ledger, throttle=throttle),
+    )
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        starts_per_person=settings.limit_starts_per_person,
+        starts_per_phone=settings.limit_starts_per_phone,
+        starts_per_device=settings.limit_starts_per_device,
+        starts_per_client=settings.limit_starts_per_client,
+        wrong_codes_per_person=settings.limit_wrong_codes_per_person,
+        wrong_clinic_keys_per_clinic=settings.limit_wrong_clinic_keys_per_clinic,
+        wrong_clinic_keys_per_client=settings.limit_wrong_clinic_keys_per_client,
+        method_share_per_client=settings.method_share_per_client,
     )

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from vaxbook.domain.proof_of_work import MAX_DIFFICULTY
+from vaxbook.domain.throttle import Rate
 from vaxbook.keys import Keys, load_identity_keys, load_pepper, load_ring
 
 DEFAULT_CAMPAIGN = Path(__file__).parent / "campaigns" / "kr-2021-18-49.toml"
 METHODS = ("mobile", "kakao", "naver", "pass")
+
+
+def _rate(value: Any) -> Any:
+    return Rate.parse(value) if isinstance(value, str) else value
+
+
+def _networks(value: Any) -> Any:
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+    return tuple(ip_network(part, strict=False) if isinstance(part, str) else part for part in value)
+
+
+# A limit is written COUNT/SECONDS (`5/600`: a burst of 5, then one more every 120 s), or
+# `off`; in the environment too (VAXBOOK_LIMIT_STARTS_PER_PHONE=5/600). docs/api.md, "Limits".
+Limit = Annotated[Rate | None, NoDecode, BeforeValidator(_rate),
+                  PlainSerializer(lambda rate: str(rate) if rate else "off")]
+Networks = Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode, BeforeValidator(_networks)]
 
 
 class Settings(BaseSettings):
@@ -54,6 +74,22 @@ class Settings(BaseSettings):
     proof_of_work_difficulty: int = Field(
         default=0, ge=0, le=MAX_DIFFICULTY,
         description="bot friction: leading zero bits a verification start must solve (0: off)",
+    )
+
+    # limits (docs/api.md, "Limits"): every one kept in the gate, every refusal a 429
+    limit_starts_per_person: Limit = Rate(5, 600)
+    limit_starts_per_phone: Limit = Rate(5, 600)
+    limit_starts_per_device: Limit = Rate(10, 600)
+    limit_starts_per_client: Limit = Rate(60, 60)
+    limit_wrong_codes_per_person: Limit = Rate(10, 3600)
+    # Three times the per-client limit: one address alone cannot lock a clinic's list.
+    limit_wrong_clinic_keys_per_clinic: Limit = Rate(30, 600)
+    limit_wrong_clinic_keys_per_client: Limit = Rate(10, 600)
+    method_share_per_client: float = Field(
+        default=0.05, gt=0, description="share of a method's capacity one client may have in flight"
+    )
+    trusted_proxies: Networks = Field(
+        default=(), description="addresses or networks whose X-Forwarded-For is believed (comma-separated)"
     )
 
     # reads

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from vaxbook.domain.booking import (
     Booking,
@@ -120,12 +120,21 @@ class VerificationOutcome:
     retry_after: float | None = None
 
 
+Spend = Literal["spent", "again", "refused"]
+
+
 class Gate(Protocol):
     """Fast shared state that can be rebuilt: rate limits, device bindings, lines, congestion."""
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None: ...
+
+    async def hit(self, key: str, limit: int, period: float, now: float, cost: int = 1) -> float | None:
+        """Count `cost` events against `limit` per `period` seconds for `key`, atomically (GCRA,
+        domain.throttle.gcra): None if allowed, else the seconds until it would be (nothing
+        counted). A negative cost gives events back. O(1) time and memory per key."""
+        ...
 
     async def claim_verification(
         self, person_key: str, device_id: str, now: float, hold_seconds: int
@@ -137,7 +146,10 @@ class Gate(Protocol):
     async def device_holder(self, person_key: str, now: float) -> str | None: ...
 
     async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
-        """Count one more code tried for a verification request; the total so far."""
+        """Count one more code tried for a verification request; the total so far.
+
+        Costs O(1) however many requests are live; the count is forgotten ttl_seconds
+        after the first attempt."""
         ...
 
     async def join_line(self, line_id: str, person_key: str, opened: bool, seed: int) -> int | None:
@@ -160,11 +172,38 @@ class Gate(Protocol):
         """Advance the admitted counter by the elapsed time, atomically, and read both."""
         ...
 
-    async def hold_admission(self, line_id: str, person_key: str, until: float) -> None: ...
-    async def release_admission(self, line_id: str, person_key: str) -> None: ...
+    async def admission_pass(
+        self, line_id: str, person_key: str, number: int, now: float, until: float
+    ) -> tuple[int, float | None]:
+        """The one admission pass of place `number`, atomically: (number, its expiry).
 
-    async def method_started(self, method: str) -> None: ...
-    async def method_finished(self, method: str, seconds: float) -> None: ...
+        The first call records a pass expiring at `until` (it then counts as live for the
+        cap); later calls return the same expiry while it lives and is not spent. Once it
+        has lapsed or been spent, the place is used up: the person is given a new place at
+        the back, and the answer is (new number, None). A `number` that is no longer the
+        person's place also answers (their place, None).
+        """
+        ...
+
+    async def release_admission(self, line_id: str, person_key: str) -> None:
+        """The person booked: their pass no longer counts as live for the cap."""
+        ...
+
+    async def spend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> Spend:
+        """Mark the pass of place `number` used by the write with idempotency `key`, atomically:
+        spent (first use), again (the same key: a retry) or refused (another write used it)."""
+        ...
+
+    async def unspend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> None:
+        """The write that spent the pass was refused: the pass is unused again."""
+        ...
+
+    async def method_started(self, method: str, client: str, share: int) -> str | None:
+        """Count a call in flight; None (nothing counted) if `client` already has `share` in flight.
+        The answer names the call for method_finished."""
+        ...
+
+    async def method_finished(self, method: str, client: str, call: str, seconds: float) -> None: ...
     async def method_figures(self, method: str) -> tuple[int, float]:
         """(requests in flight, recent latency in seconds) for a verification method."""
         ...

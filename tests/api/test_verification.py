@@ -108,7 +108,8 @@ async def test_methods_show_congestion(running: Running) -> None:
 
 async def test_busy_method_reports_congestion(settings: Settings, clock: ManualClock) -> None:
     """While more requests are in flight than a method serves at once, it reports congested."""
-    slow = {"sim_latency_ms": {"kakao": 300.0}, "sim_capacity": {"kakao": 2}}
+    # One test client stands for four people here: its share of the method is lifted.
+    slow = {"sim_latency_ms": {"kakao": 300.0}, "sim_capacity": {"kakao": 2}, "method_share_per_client": 2.0}
     async with app_with(settings, clock, **slow) as (_, client):
         people = [Person(person_number(date(1990, 5, 13), i), f"d{i}") for i in range(4)]
         pending = [asyncio.create_task(start(client, p)) for p in people]

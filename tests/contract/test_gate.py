@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -99,12 +101,12 @@ async def test_cap_on_live_passes_stops_admission_until_released(gate: Gate) -> 
     for i in range(10):
         await gate.join_line("L", f"p{i}", True, 1)
     assert (await gate.counters("L", T0, 100.0, 2)).admitted == 2
-    await gate.hold_admission("L", "p0", T0 + 600)
-    await gate.hold_admission("L", "p1", T0 + 600)
+    await gate.admission_pass("L", "p0", 1, T0, T0 + 600)
+    await gate.admission_pass("L", "p1", 2, T0, T0 + 600)
     assert (await gate.counters("L", T0 + 1, 100.0, 2)).admitted == 2
     await gate.release_admission("L", "p0")
     assert (await gate.counters("L", T0 + 2, 100.0, 2)).admitted == 3
-    await gate.hold_admission("L", "p2", T0 + 3)
+    await gate.admission_pass("L", "p2", 3, T0 + 2, T0 + 3)
     assert (await gate.counters("L", T0 + 604, 100.0, 2)).admitted == 5  # both passes expired
 
 
@@ -127,11 +129,12 @@ async def test_restored_place_keeps_its_number(gate: Gate) -> None:
 
 async def test_method_figures_count_calls_in_flight_and_recent_latency(gate: Gate) -> None:
     """Started calls count as in flight until finished; finished ones average into the latency."""
-    await gate.method_started("kakao")
-    await gate.method_started("kakao")
+    first = await gate.method_started("kakao", "c1", 10)
+    second = await gate.method_started("kakao", "c2", 10)
+    assert first is not None and second is not None
     assert (await gate.method_figures("kakao"))[0] == 2
-    await gate.method_finished("kakao", 0.2)
-    await gate.method_finished("kakao", 0.4)
+    await gate.method_finished("kakao", "c1", first, 0.2)
+    await gate.method_finished("kakao", "c2", second, 0.4)
     in_flight, latency = await gate.method_figures("kakao")
     assert in_flight == 0 and latency == pytest.approx(0.3)
     assert await gate.method_figures("naver") == (0, 0.0)
@@ -156,7 +159,7 @@ async def _compare_with_domain(steps: list[tuple[float, int]], rate: float) -> N
     gate = RedisGate(backends.REDIS_URL, prefix=prefix)
     await gate.open()
     try:
-        now, admitted, tokens, people = T0, 0, None, 0
+        now, admitted, tokens, people, waiting = T0, 0, None, 0, 0
         for index, (elapsed, arrivals) in enumerate(steps):
             for _ in range(arrivals):
                 people += 1
@@ -165,8 +168,9 @@ async def _compare_with_domain(steps: list[tuple[float, int]], rate: float) -> N
             now += elapsed
             admitted, tokens = advance_admitted(
                 LineCounters(people, admitted), elapsed_seconds=elapsed, rate=rate, tokens=tokens,
-                active=0, cap=None,
+                waiting=waiting, active=0, cap=None,
             )
+            waiting = people - admitted
             assert await gate.counters("L", now, rate, None) == LineCounters(people, admitted)
     finally:
         await gate.close()
@@ -190,3 +194,138 @@ async def test_admission_moves_on_when_a_worker_dies() -> None:
     finally:
         await second.close()
         backends.drop_prefix(prefix)
+
+
+async def test_an_idle_line_banks_no_more_than_one_second(gate: Gate) -> None:
+    """A line idle and unpolled for 8 s admits newcomers at burst + rate x time, not 8 s at once."""
+    await gate.counters("L", T0, 10.0, None)  # a line that exists, with nobody waiting
+    for i in range(40):
+        await gate.join_line("L", f"p{i}", True, 1)
+    assert (await gate.counters("L", T0 + 8, 10.0, None)).admitted == 10  # one second's burst
+    assert (await gate.counters("L", T0 + 8.875, 10.0, None)).admitted == 18  # + 0.875 s x 10
+
+
+async def test_people_waiting_all_along_get_what_the_time_earned(gate: Gate) -> None:
+    """People already waiting are owed rate x elapsed even if nobody polled meanwhile."""
+    for i in range(40):
+        await gate.join_line("L", f"p{i}", True, 1)
+    assert (await gate.counters("L", T0, 1.0, None)).admitted == 1
+    assert (await gate.counters("L", T0 + 30, 1.0, None)).admitted == 31
+
+
+async def test_one_pass_per_place_the_same_on_every_call(gate: Gate) -> None:
+    """The pass of a place keeps its first expiry however often it is asked for."""
+    number = await gate.join_line("L", "p1", True, 1)
+    assert number == 1
+    assert await gate.admission_pass("L", "p1", 1, T0, T0 + 600) == (1, T0 + 600)
+    assert await gate.admission_pass("L", "p1", 1, T0 + 300, T0 + 900) == (1, T0 + 600)
+
+
+async def test_a_lapsed_pass_sends_the_person_to_the_back(gate: Gate) -> None:
+    """Once the pass lapsed unused, the person gets a new place after everyone already in line."""
+    await gate.join_line("L", "p1", True, 1)
+    await gate.join_line("L", "p2", True, 1)
+    await gate.admission_pass("L", "p1", 1, T0, T0 + 600)
+    assert await gate.admission_pass("L", "p1", 1, T0 + 600, T0 + 1200) == (3, None)
+    assert await gate.join_line("L", "p1", True, 1) == 3  # joining again finds the new place
+    assert await gate.admission_pass("L", "p1", 1, T0 + 601, T0 + 1201) == (3, None)  # an old ticket
+    assert await gate.admission_pass("L", "p1", 3, T0 + 602, T0 + 1202) == (3, T0 + 1202)
+
+
+async def test_a_spent_pass_books_once(gate: Gate) -> None:
+    """A pass is spent by one write; its retry may use it again, another write may not, and the
+    place is used up: asking for its pass again sends the person to the back."""
+    await gate.join_line("L", "p1", True, 1)
+    await gate.admission_pass("L", "p1", 1, T0, T0 + 600)
+    assert await gate.spend_pass("L", "p1", 1, "k1") == "spent"
+    assert await gate.spend_pass("L", "p1", 1, "k1") == "again"
+    assert await gate.spend_pass("L", "p1", 1, "k2") == "refused"
+    assert await gate.admission_pass("L", "p1", 1, T0 + 1, T0 + 601) == (2, None)
+    assert await gate.spend_pass("L", "p1", 2, "k2") == "spent"  # a new place, a new pass
+
+
+async def test_an_unspent_pass_can_be_used_again(gate: Gate) -> None:
+    """A write the ledger refused gives its pass back; another key's undo changes nothing."""
+    assert await gate.spend_pass("L", "p1", 1, "k1") == "spent"
+    await gate.unspend_pass("L", "p1", 1, "k2")
+    assert await gate.spend_pass("L", "p1", 1, "k2") == "refused"
+    await gate.unspend_pass("L", "p1", 1, "k1")
+    assert await gate.spend_pass("L", "p1", 1, "k2") == "spent"
+
+
+async def test_concurrent_writes_spend_a_pass_once(gate: Gate) -> None:
+    """Twenty writes with twenty keys at the same instant: exactly one spends the pass."""
+    verdicts = await asyncio.gather(*(gate.spend_pass("L", "p1", 1, f"k{i}") for i in range(20)))
+    assert sorted(verdicts) == ["refused"] * 19 + ["spent"]
+
+
+async def test_hit_allows_a_burst_then_one_per_interval(gate: Gate) -> None:
+    """5 per 600 s: five at once, the sixth waits 120 s; another key is not affected."""
+    assert [await gate.hit("k", 5, 600, T0) for _ in range(5)] == [None] * 5
+    assert await gate.hit("k", 5, 600, T0) == pytest.approx(120)
+    assert await gate.hit("k", 5, 600, T0 + 60) == pytest.approx(60)  # a refusal counts nothing
+    assert await gate.hit("other", 5, 600, T0) is None
+    assert await gate.hit("k", 5, 600, T0 + 120) is None
+    assert await gate.hit("k", 5, 600, T0 + 120) == pytest.approx(120)
+
+
+async def test_hit_gives_back_on_a_negative_cost(gate: Gate) -> None:
+    """A refund makes room for one more event, and never banks credit below an empty bucket."""
+    for _ in range(3):
+        await gate.hit("k", 3, 60, T0)
+    assert await gate.hit("k", 3, 60, T0) is not None
+    assert await gate.hit("k", 3, 60, T0, cost=-1) is None
+    assert await gate.hit("k", 3, 60, T0) is None
+    for _ in range(5):
+        await gate.hit("fresh", 3, 60, T0, cost=-1)
+    assert [await gate.hit("fresh", 3, 60, T0) for _ in range(4)] == [None, None, None, pytest.approx(20)]
+
+
+async def test_concurrent_hits_never_exceed_the_limit(gate: Gate) -> None:
+    """A hundred hits on one key at the same instant: exactly the limit gets through."""
+    waits = await asyncio.gather(*(gate.hit("k", 10, 3600, T0) for _ in range(100)))
+    assert sum(wait is None for wait in waits) == 10
+
+
+async def test_a_client_holds_at_most_its_share_of_a_method(gate: Gate) -> None:
+    """With a share of 2, a client's third call is refused until one ends; other clients go on."""
+    calls = [await gate.method_started("kakao", "flood", 2) for _ in range(3)]
+    assert calls[0] is not None and calls[1] is not None and calls[2] is None
+    assert await gate.method_started("kakao", "honest", 2) is not None
+    assert await gate.method_started("naver", "flood", 2) is not None  # per method
+    assert (await gate.method_figures("kakao"))[0] == 3
+    await gate.method_finished("kakao", "flood", calls[0], 0.1)
+    assert await gate.method_started("kakao", "flood", 2) is not None
+
+
+async def test_code_attempts_count_per_request_and_expire(gate: Gate) -> None:
+    """Tries are counted per request, and forgotten once the request's life is over."""
+    assert [await gate.count_code_attempt("r1", 1) for _ in range(3)] == [1, 2, 3]
+    assert await gate.count_code_attempt("r2", 1) == 1
+    await asyncio.sleep(1.2)
+    assert await gate.count_code_attempt("r1", 1) == 1
+
+
+def test_a_code_attempt_costs_the_same_with_ten_times_more_live_requests() -> None:
+    """In-process gate only (Redis counts with INCR and EXPIRE per key): an attempt's cost does not
+    grow with the number of live verification requests (it used to rescan them all above 10,000)."""
+
+    async def per_attempt(live: int) -> float:
+        gate = MemoryGate()
+        for i in range(live):
+            await gate.count_code_attempt(f"live-{i}", 180)
+        best = float("inf")
+        gc.collect()
+        gc.disable()  # the collector's pauses grow with the heap, whatever the gate does
+        try:
+            for round_ in range(7):  # the best of seven: the machine is shared
+                began = time.perf_counter()
+                for i in range(2000):
+                    await gate.count_code_attempt(f"new-{round_}-{i}", 180)
+                best = min(best, time.perf_counter() - began)
+        finally:
+            gc.enable()
+        return best / 2000
+
+    small, large = asyncio.run(per_attempt(10_000)), asyncio.run(per_attempt(100_000))
+    assert large < 2 * small, (small, large)  # the old rescan made it 4-5 times slower

@@ -32,8 +32,8 @@ async def verified(services: Container, device: str = "device-0001", serial: int
                    birth: date = GROUP_3_BIRTH) -> Identity:
     """A person verified through the auth service (dev mode hands back the code)."""
     started = await services.auth.start(
-        name="홍길동", resident_number=person_number(birth, serial), phone="010-1234-5678",
-        method="kakao", device_id=device,
+        name="홍길동", resident_number=person_number(birth, serial), phone=f"010-1234-{serial:04d}",
+        method="kakao", device_id=device, client="192.0.2.1",
     )
     done = await services.auth.verify(
         request_token=started.request_token, code=started.dev_code or "", device_id=device

@@ -25,7 +25,7 @@ async def test_a_wrong_code_counts_down_the_tries(services: Container) -> None:
     """A wrong code is refused with the tries left, and the right one still works after it."""
     started = await services.auth.start(
         name="홍길동", resident_number=person_number(GROUP_3_BIRTH), phone="010-1234-5678",
-        method="kakao", device_id="device-0001",
+        method="kakao", device_id="device-0001", client="192.0.2.1",
     )
     with pytest.raises(VaxbookError) as refused:
         await services.auth.verify(request_token=started.request_token, code="000000",
@@ -46,5 +46,6 @@ async def test_one_verification_per_hold_and_known_methods_only(services: Contai
     assert again.value.code is Problem.VERIFICATION_TOO_FREQUENT and again.value.retry_after
     with pytest.raises(VaxbookError) as unknown:
         await services.auth.start(name="홍길동", resident_number=person_number(GROUP_3_BIRTH),
-                                  phone="010-1234-5678", method="telegraph", device_id="device-0001")
+                                  phone="010-1234-5678", method="telegraph", device_id="device-0001",
+                                  client="192.0.2.1")
     assert unknown.value.code is Problem.UNKNOWN_METHOD

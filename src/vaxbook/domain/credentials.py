@@ -60,6 +60,7 @@ class AdmissionPass:
     birth: str
     name: str
     exp: float
+    number: int | None = None  # the place it was issued for: with person and line, the pass's id
 
     @property
     def birth_date(self) -> date:

@@ -34,6 +34,7 @@ class Problem(StrEnum):
     IDENTITY_INVALID = "identity_invalid"
     ADMISSION_REQUIRED = "admission_required"
     ADMISSION_INVALID = "admission_invalid"
+    ADMISSION_USED = "admission_used"
     TICKET_INVALID = "ticket_invalid"
     DEVICE_MISMATCH = "device_mismatch"
     # eligibility and line
@@ -50,6 +51,8 @@ class Problem(StrEnum):
     SECOND_DOSE_UNAVAILABLE = "second_dose_unavailable"
     SLOT_NOT_BOOKABLE = "slot_not_bookable"
     CLINIC_KEY_INVALID = "clinic_key_invalid"
+    # limits
+    TOO_MANY_REQUESTS = "too_many_requests"
     # infrastructure
     SERVICE_UNAVAILABLE = "service_unavailable"
     NOT_FOUND = "not_found"

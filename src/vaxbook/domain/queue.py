@@ -46,6 +46,7 @@ def advance_admitted(
     elapsed_seconds: float,
     rate: float,
     tokens: float | None,
+    waiting: int,
     active: int,
     cap: int | None,
 ) -> tuple[int, float]:
@@ -53,13 +54,16 @@ def advance_admitted(
 
     Admission is a token bucket refilled by elapsed time, so whichever worker asks first
     advances it and no leader process is needed; a line polled rarely still admits
-    rate x elapsed people. What is left over is kept up to one second of admissions
-    (`tokens=None` means a new, full bucket), so an idle line cannot bank a burst. The
-    cap stops admission while `active` people hold a live admission pass; nothing is
-    ever admitted past `issued`.
+    rate x elapsed people to those who were waiting all along (`waiting`: people waiting
+    after the previous call). Nothing else is banked: beyond them, at most one second of
+    admissions (the burst; `tokens=None` means a new, full bucket) goes out at once, so a
+    line that sat idle and unpolled cannot let a crowd of newcomers in together. The cap
+    stops admission while `active` people hold a live admission pass; nothing is ever
+    admitted past `issued`.
     """
     burst = max(rate, 1.0)
-    available = (burst if tokens is None else tokens) + max(elapsed_seconds, 0.0) * rate
+    earned = (burst if tokens is None else tokens) + max(elapsed_seconds, 0.0) * rate
+    available = min(earned, burst + max(waiting, 0))
     step = min(int(available), counters.issued - counters.admitted)
     if cap is not None:
         step = min(step, cap - active)

@@ -18,6 +18,7 @@ from vaxbook.domain.identity import (
 )
 from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
 from vaxbook.ports import Clock, Gate, IdentityProvider, Signer
+from vaxbook.services.throttle import Throttle, too_many_requests
 
 PENDING_SECONDS = 180
 MAX_CODE_TRIES = 5  # a 6-digit code must not be guessable within one request's life
@@ -59,6 +60,7 @@ class AuthService:
         signer: Signer,
         clock: Clock,
         secret: bytes,
+        throttle: Throttle,
         *,
         identity_seconds: int,
         hold_seconds: int,
@@ -70,6 +72,7 @@ class AuthService:
         self._signer = signer
         self._clock = clock
         self._secret = secret
+        self._throttle = throttle
         self._identity_seconds = identity_seconds
         self._hold_seconds = hold_seconds
         self._pow_key = proof_of_work_key
@@ -99,11 +102,15 @@ class AuthService:
         return statuses
 
     async def start(
-        self, *, name: str, resident_number: str, phone: str, method: str, device_id: str,
+        self, *, name: str, resident_number: str, phone: str, method: str, device_id: str, client: str,
         proof: tuple[str, str] | None = None,
     ) -> StartedVerification:
-        """Check the input (and the proof of work, when asked for), ask the method to send a
-        code, and hand back a signed request. `proof` is (challenge, solution)."""
+        """Check the input (and the proof of work, when asked for) and the limits, ask the method
+        to send a code, and hand back a signed request. `proof` is (challenge, solution).
+
+        Every limit is counted before the provider is asked: sending a message is the slow,
+        costly step a flood (SMS pumping) is after.
+        """
         self._require_issuer()
         provider = self._providers.get(method)
         if provider is None:
@@ -116,31 +123,55 @@ class AuthService:
             # Checked before the provider is asked: the proof is what makes a send expensive.
             check_solution(self._pow_key, *(proof or ("", "")), device=device_id,
                            required=self._pow_difficulty, now=self._clock.now().timestamp())
-        await self._gate.method_started(method)
+        person = person_key(number, self._secret)
+        limits = self._throttle.limits
+        await self._throttle.take(
+            ("start-client", client, limits.starts_per_client),
+            ("start-device", device_id, limits.starts_per_device),
+            ("start-phone", digits, limits.starts_per_phone),
+            ("start-person", person, limits.starts_per_person),
+        )
+        # One client holds at most its share of the method's capacity, so it cannot make
+        # the method congested for everyone else.
+        client_label = self._throttle.label("client", client)
+        call = await self._gate.method_started(
+            method, client_label, self._throttle.method_share(provider.capacity)
+        )
+        if call is None:
+            raise too_many_requests(1.0)
         began = time.monotonic()
         try:
             challenge = await provider.send_code(digits, name)
         finally:
-            await self._gate.method_finished(method, time.monotonic() - began)
+            await self._gate.method_finished(method, client_label, call, time.monotonic() - began)
         now = self._clock.now().timestamp()
         pending = PendingVerification(
-            person=person_key(number, self._secret), device=device_id, method=method,
+            person=person, device=device_id, method=method,
             reference=challenge.reference, birth=number.birth_date.isoformat(),
             name=mask_name(name), exp=now + PENDING_SECONDS,
         )
         return StartedVerification(self._signer.sign(pending), PENDING_SECONDS, challenge.dev_code)
 
     async def verify(self, *, request_token: str, code: str, device_id: str) -> Verified:
-        """Confirm the code; refuse a second verification in 10 minutes or another device."""
+        """Confirm the code; refuse a second verification in 10 minutes or another device.
+
+        Besides the 5 tries of one request, every try counts against the person's wrong
+        codes before the code is checked (so a thousand tries at once cannot all slip in);
+        a right code is given back.
+        """
         self._require_issuer()
         require_device(device_id)
         pending = self._signer.read(PendingVerification, request_token, device=device_id)
         tries = await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS)
         if tries > MAX_CODE_TRIES:
             raise VaxbookError(Problem.VERIFICATION_LOCKED, field="code")
+        counted = await self._throttle.take(
+            ("wrong-code-person", pending.person, self._throttle.limits.wrong_codes_per_person)
+        )
         if not await self._providers[pending.method].confirm(pending.reference, code):
             raise VaxbookError(Problem.VERIFICATION_CODE_WRONG, field="code",
                                attempts_left=MAX_CODE_TRIES - tries)
+        await self._throttle.give_back(counted)
         now = self._clock.now().timestamp()
         outcome = await self._gate.claim_verification(
             pending.person, device_id, now, self._hold_seconds

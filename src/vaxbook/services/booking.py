@@ -14,7 +14,7 @@ from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
-from vaxbook.ports import Clock, Gate, Ledger, Notifier
+from vaxbook.ports import Clock, Gate, Ledger, Notifier, Spend
 from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.waiting_room import WaitingRoom
 
@@ -74,9 +74,18 @@ class BookingService:
 
     # writing -------------------------------------------------------------------------
     async def book(self, admission: AdmissionPass, slot_id: int, idempotency_key: str) -> Booking:
-        """Book the first dose and the matching second dose in one transaction: both or neither."""
+        """Book the first dose and the matching second dose in one transaction: both or neither.
+
+        A pass books once: the booking spends it, so after a cancel the person joins the
+        line again (a retry with the same Idempotency-Key still gets its booking back).
+        """
         request = await self._request(admission, slot_id, idempotency_key, "book")
-        booking = await self._ledger.book(request)
+        spend = await self._waiting_room.spend(admission, idempotency_key)
+        if spend == "refused":
+            if await self._ledger.booking_of(admission.person) is not None:
+                raise VaxbookError(Problem.ALREADY_BOOKED)  # the more useful answer, when it is true
+            raise VaxbookError(Problem.ADMISSION_USED)  # by a booking since cancelled, or one in flight
+        booking = await self._spending(admission, idempotency_key, spend, self._ledger.book(request))
         await self._waiting_room.finished(admission)
         await self._notifier.booking_confirmed(booking)
         return booking
@@ -88,14 +97,27 @@ class BookingService:
 
         Besides the pass from the line, a change needs a fresh verification of the same
         person: a queue ticket lasts the whole window and must not reopen an old booking.
+        A pass already used may still change the booking it made; a change spends an unused one.
         """
         if identity.person != admission.person:
             raise VaxbookError(Problem.IDENTITY_INVALID, field=Input.IDENTITY_TOKEN)
         request = await self._request(admission, slot_id, idempotency_key, "change")
-        booking = await self._ledger.change(request)
+        spend = await self._waiting_room.spend(admission, idempotency_key)
+        booking = await self._spending(admission, idempotency_key, spend, self._ledger.change(request))
         await self._waiting_room.finished(admission)
         await self._notifier.booking_confirmed(booking)
         return booking
+
+    async def _spending(
+        self, admission: AdmissionPass, key: str, spend: Spend, write: Awaitable[Booking]
+    ) -> Booking:
+        """Run the write; if the ledger refuses it, a pass it had just spent is unused again."""
+        try:
+            return await write
+        except VaxbookError:
+            if spend == "spent":
+                await self._waiting_room.unspend(admission, key)
+            raise
 
     async def mine(self, identity: Identity) -> Booking:
         booking = await self._ledger.booking_of(identity.person)

@@ -12,6 +12,7 @@ from vaxbook.domain.booking import Clinic, ClinicListRow, NewSlot
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import split_quota
 from vaxbook.ports import Ledger
+from vaxbook.services.throttle import Limits, Throttle
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,10 @@ def hash_clinic_key(key: str) -> str:
 
 
 class ClinicService:
-    def __init__(self, ledger: Ledger, groups: int = 10) -> None:
+    def __init__(self, ledger: Ledger, groups: int = 10, throttle: Throttle | None = None) -> None:
         self._ledger = ledger
         self._groups = groups
+        self._throttle = throttle
 
     async def add_clinic(self, clinic: Clinic, key: str) -> None:
         """Register a clinic; only a hash of its list key is kept."""
@@ -59,11 +61,26 @@ class ClinicService:
             ]
         )
 
-    async def day_list(self, clinic_id: str, key: str | None, day: date) -> list[ClinicListRow]:
-        """A clinic's bookings (first and second doses) for one day, behind the clinic's key."""
+    async def day_list(
+        self, clinic_id: str, key: str | None, day: date, client: str = ""
+    ) -> list[ClinicListRow]:
+        """A clinic's bookings (first and second doses) for one day, behind the clinic's key.
+
+        Every try counts against the client's and the clinic's wrong keys before the key is
+        compared (so a burst of guesses cannot slip in at once); a right key is given back.
+        """
         stored = await self._ledger.clinic_key_hash(clinic_id)
         if stored is None:
             raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
+        counted = []
+        if self._throttle is not None:
+            limits: Limits = self._throttle.limits
+            counted = await self._throttle.take(
+                ("clinic-key-client", client, limits.wrong_clinic_keys_per_client),
+                ("clinic-key-clinic", clinic_id, limits.wrong_clinic_keys_per_clinic),
+            )
         if not key or not hmac.compare_digest(stored, hash_clinic_key(key)):
             raise VaxbookError(Problem.CLINIC_KEY_INVALID, field=Input.CLINIC_KEY)
+        if self._throttle is not None:
+            await self._throttle.give_back(counted)
         return await self._ledger.clinic_bookings(clinic_id, day)

@@ -20,9 +20,13 @@ from vaxbook.domain.queue import (
     poll_after_seconds,
 )
 from vaxbook.domain.rotation import Window, all_windows
-from vaxbook.ports import Clock, Gate, Ledger, Signer
+from vaxbook.ports import Clock, Gate, Ledger, Signer, Spend
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.single_flight import SingleFlight
+
+# A used-up place moves the person to the back once; a second move in one answer would mean
+# the new place's pass was used up at once, which cannot happen, but a loop must be bounded.
+MOVES_PER_VIEW = 2
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,14 @@ class WaitingRoom:
         """The person booked: free their place among those booking at once."""
         await self._gate.release_admission(admission.line, admission.person)
 
+    async def spend(self, admission: AdmissionPass, key: str) -> Spend:
+        """Mark the pass used by the write with this idempotency key (a retry may use it again)."""
+        return await self._gate.spend_pass(admission.line, admission.person, admission.number, key)
+
+    async def unspend(self, admission: AdmissionPass, key: str) -> None:
+        """The write was refused: the pass may be used again."""
+        await self._gate.unspend_pass(admission.line, admission.person, admission.number, key)
+
     async def _view(self, ticket: Ticket, window: Window, token: str) -> LineView:
         if ticket.number is None:
             wait = max(window.opens.timestamp() - self._now(), 0.0)
@@ -123,28 +135,40 @@ class WaitingRoom:
         if ticket.number > counters.issued:
             # The gate lost its state (a restart); the signed ticket proves the place.
             await self._gate.restore_place(window.id, ticket.person, ticket.number)
-        if is_admitted(ticket.number, counters):
-            return LineView("admitted", token, window.id, ticket.number, 0, 0.0, 0.0,
-                            admission_pass=await self._admit(ticket, window))
+        for _ in range(MOVES_PER_VIEW):
+            if not is_admitted(ticket.number, counters):
+                break
+            number, until = await self._gate.admission_pass(
+                window.id, ticket.person, ticket.number, self._now(),
+                min(self._now() + self._settings.pass_seconds, window.closes.timestamp()),
+            )
+            if until is not None:
+                return LineView("admitted", token, window.id, ticket.number, 0, 0.0, 0.0,
+                                admission_pass=self._admission(ticket, window, until))
+            # The place's pass lapsed unused or was spent: the person is at the back now.
+            ticket = _renumbered(ticket, number)
+            token = self._signer.sign(ticket)
+            counters = await self._line_counters(window.id, fresh=True)
+        assert ticket.number is not None
         ahead = people_ahead(ticket.number, counters)
         rate = self._meters[window.id].rate(self._settings.admission_rate)
         wait = estimated_wait_seconds(ahead, rate)
         return LineView("waiting", token, window.id, ticket.number, ahead, round(wait, 1),
                         round(poll_after_seconds(wait), 1))
 
-    async def _admit(self, ticket: Ticket, window: Window) -> str:
-        until = min(self._now() + self._settings.pass_seconds, window.closes.timestamp())
-        await self._gate.hold_admission(window.id, ticket.person, until)
+    def _admission(self, ticket: Ticket, window: Window, until: float) -> str:
+        """The pass of the ticket's place: the same claims, so the same token, on every poll."""
         admission = AdmissionPass(
             person=ticket.person, device=ticket.device, line=window.id,
             groups=share_order(window.group), birth=ticket.birth, name=ticket.name, exp=until,
+            number=ticket.number,
         )
         return self._signer.sign(admission)
 
-    async def _line_counters(self, line_id: str) -> LineCounters:
+    async def _line_counters(self, line_id: str, fresh: bool = False) -> LineCounters:
         now = self._now()
         cached = self._counters.get(line_id)
-        if cached and time.monotonic() - cached[0] < self._settings.counters_cache_seconds:
+        if not fresh and cached and time.monotonic() - cached[0] < self._settings.counters_cache_seconds:
             return cached[1]
         return await self._counters_flight.run(line_id, lambda: self._fetch_counters(line_id, now))
 

@@ -42,6 +42,7 @@ STATUS: dict[Problem, int] = {
     Problem.IDENTITY_INVALID: 401,
     Problem.ADMISSION_REQUIRED: 401,
     Problem.ADMISSION_INVALID: 401,
+    Problem.ADMISSION_USED: 409,
     Problem.TICKET_INVALID: 401,
     Problem.DEVICE_MISMATCH: 403,
     # eligibility and line
@@ -58,6 +59,8 @@ STATUS: dict[Problem, int] = {
     Problem.SECOND_DOSE_UNAVAILABLE: 409,
     Problem.SLOT_NOT_BOOKABLE: 409,
     Problem.CLINIC_KEY_INVALID: 401,
+    # limits
+    Problem.TOO_MANY_REQUESTS: 429,
     # infrastructure
     Problem.SERVICE_UNAVAILABLE: 503,
     Problem.NOT_FOUND: 404,

@@ -1,19 +1,35 @@
 """The gate inside one process: the embedded default, where one process serves everything.
 
-Each method runs without awaiting, so on one event loop every step is atomic.
+Each method runs without awaiting, so on one event loop every step is atomic. Tables a
+stranger can grow (rate limits, code attempts) forget their entries by expiry, in O(1)
+per entry and within a bounded size, never by scanning.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cachetools import TTLCache
+
 from vaxbook.domain.queue import LineCounters, advance_admitted, shuffle_pre_queue
-from vaxbook.ports import VerificationOutcome
+from vaxbook.domain.throttle import gcra
+from vaxbook.ports import Spend, VerificationOutcome
 
 LATENCY_SAMPLES = 50
+# Entries per expiry table: enough for every live verification request or limited key of a
+# national rush on one process; beyond it the least recently used entry is forgotten first.
+TABLE_SIZE = 1_000_000
+
+
+@dataclass
+class _Pass:
+    number: int
+    until: float
 
 
 @dataclass
@@ -22,10 +38,31 @@ class _Line:
     issued: int = 0
     admitted: int = 0
     tokens: float | None = None  # None: a new line with a full bucket
+    waiting: int = 0  # people waiting after the last tick
     last_tick: float | None = None
     places: dict[str, int] = field(default_factory=dict)
     pre_queue: list[str] = field(default_factory=list)
-    holders: dict[str, float] = field(default_factory=dict)  # person -> pass expiry
+    holders: dict[str, float] = field(default_factory=dict)  # person -> live pass expiry (the cap)
+    passes: dict[str, _Pass] = field(default_factory=dict)  # person -> their current place's pass
+    spent: dict[tuple[str, int | None], str] = field(default_factory=dict)  # (person, number) -> key
+
+
+class _Expiring:
+    """Tables that forget an entry `ttl` seconds after it was written, one TTLCache per ttl.
+
+    cachetools' TTLCache keeps its entries in a linked list by expiry (one ttl per cache),
+    so expiring costs O(1) per entry; a handful of distinct ttls means a handful of caches.
+    """
+
+    def __init__(self, timer: Callable[[], float]) -> None:
+        self._timer = timer
+        self._tables: dict[float, TTLCache[str, list[float]]] = {}
+
+    def table(self, ttl: float) -> TTLCache[str, list[float]]:
+        found = self._tables.get(ttl)
+        if found is None:
+            found = self._tables[ttl] = TTLCache(maxsize=TABLE_SIZE, ttl=ttl, timer=self._timer)
+        return found
 
 
 class MemoryGate:
@@ -33,8 +70,13 @@ class MemoryGate:
         self._verified: dict[str, float] = {}  # person -> time the hold ends
         self._devices: dict[str, tuple[str, float]] = {}  # person -> (device, until)
         self._lines: dict[str, _Line] = {}
-        self._code_attempts: dict[str, tuple[int, float]] = {}  # reference -> (tries, expiry)
+        self._latest = 0.0  # the latest `now` a caller gave: the limits' clock
+        # key -> [TAT], one table per limit period: an entry outlives its TAT, never less.
+        self._limits = _Expiring(lambda: self._latest)
+        self._code_attempts = _Expiring(time.monotonic)  # reference -> [tries]
         self._in_flight: dict[str, int] = {}
+        self._client_calls: dict[tuple[str, str], int] = {}  # (method, client) -> calls in flight
+        self._calls = itertools.count()
         self._latencies: dict[str, deque[float]] = {}
 
     async def open(self) -> None:
@@ -46,6 +88,25 @@ class MemoryGate:
     async def ping(self) -> None:
         return None
 
+    # limits ----------------------------------------------------------------------------
+    async def hit(self, key: str, limit: int, period: float, now: float, cost: int = 1) -> float | None:
+        self._latest = max(self._latest, now)
+        table = self._limits.table(period)
+        entry = table.get(key)
+        tat, wait = gcra(entry[0] if entry else None, now, limit, period, cost)
+        if wait is None:
+            table[key] = [tat]  # a write restarts the entry's ttl (period >= TAT - now)
+        return wait
+
+    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
+        table = self._code_attempts.table(ttl_seconds)
+        tries = table.get(reference)
+        if tries is None:
+            tries = table[reference] = [0.0]
+        tries[0] += 1  # changed in place: the entry keeps the expiry of the first attempt
+        return int(tries[0])
+
+    # verification and devices ---------------------------------------------------------
     async def claim_verification(
         self, person_key: str, device_id: str, now: float, hold_seconds: int
     ) -> VerificationOutcome:
@@ -59,18 +120,11 @@ class MemoryGate:
         self._devices[person_key] = (device_id, now + hold_seconds)
         return VerificationOutcome(ok=True)
 
-    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
-        moment = time.monotonic()
-        if len(self._code_attempts) > 10_000:  # requests live minutes: forget the expired ones
-            self._code_attempts = {r: v for r, v in self._code_attempts.items() if v[1] > moment}
-        count, expires = self._code_attempts.get(reference, (0, moment + ttl_seconds))
-        self._code_attempts[reference] = (count + 1, expires)
-        return count + 1
-
     async def device_holder(self, person_key: str, now: float) -> str | None:
         bound = self._devices.get(person_key)
         return bound[0] if bound and bound[1] > now else None
 
+    # the line --------------------------------------------------------------------------
     def _line(self, line_id: str) -> _Line:
         return self._lines.setdefault(line_id, _Line())
 
@@ -104,23 +158,64 @@ class MemoryGate:
         elapsed = 0.0 if line.last_tick is None else now - line.last_tick
         line.admitted, line.tokens = advance_admitted(
             LineCounters(line.issued, line.admitted),
-            elapsed_seconds=elapsed, rate=rate, tokens=line.tokens,
+            elapsed_seconds=elapsed, rate=rate, tokens=line.tokens, waiting=line.waiting,
             active=len(line.holders), cap=cap,
         )
-        line.last_tick = now
+        line.waiting = line.issued - line.admitted
+        line.last_tick = now if line.last_tick is None else max(now, line.last_tick)
         return LineCounters(line.issued, line.admitted)
 
-    async def hold_admission(self, line_id: str, person_key: str, until: float) -> None:
-        self._line(line_id).holders[person_key] = until
+    async def admission_pass(
+        self, line_id: str, person_key: str, number: int, now: float, until: float
+    ) -> tuple[int, float | None]:
+        line = self._line(line_id)
+        place = line.places.setdefault(person_key, number)  # a lost place comes back from the ticket
+        if place != number:
+            return place, None
+        held = line.passes.get(person_key)
+        if held is not None and held.number == number:
+            if held.until > now and (person_key, number) not in line.spent:
+                return number, held.until
+            # Used up (lapsed unused, or spent by a booking): join again at the back.
+            del line.passes[person_key]
+            line.holders.pop(person_key, None)
+            line.issued += 1
+            line.places[person_key] = line.issued
+            return line.issued, None
+        line.passes[person_key] = _Pass(number, until)
+        line.holders[person_key] = until
+        return number, until
 
     async def release_admission(self, line_id: str, person_key: str) -> None:
         self._line(line_id).holders.pop(person_key, None)
 
-    async def method_started(self, method: str) -> None:
-        self._in_flight[method] = self._in_flight.get(method, 0) + 1
+    async def spend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> Spend:
+        spent = self._line(line_id).spent
+        holder = spent.get((person_key, number))
+        if holder is None:
+            spent[(person_key, number)] = key
+            return "spent"
+        return "again" if holder == key else "refused"
 
-    async def method_finished(self, method: str, seconds: float) -> None:
+    async def unspend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> None:
+        spent = self._line(line_id).spent
+        if spent.get((person_key, number)) == key:
+            del spent[(person_key, number)]
+
+    # congestion ------------------------------------------------------------------------
+    async def method_started(self, method: str, client: str, share: int) -> str | None:
+        mine = self._client_calls.get((method, client), 0)
+        if mine >= share:
+            return None
+        self._client_calls[(method, client)] = mine + 1
+        self._in_flight[method] = self._in_flight.get(method, 0) + 1
+        return str(next(self._calls))
+
+    async def method_finished(self, method: str, client: str, call: str, seconds: float) -> None:
         self._in_flight[method] = max(self._in_flight.get(method, 0) - 1, 0)
+        mine = self._client_calls.pop((method, client), 0) - 1
+        if mine > 0:  # a client with nothing in flight takes no memory
+            self._client_calls[(method, client)] = mine
         self._latencies.setdefault(method, deque(maxlen=LATENCY_SAMPLES)).append(seconds)
 
     async def method_figures(self, method: str) -> tuple[int, float]:

@@ -27,7 +27,7 @@ from redis.exceptions import ConnectionError, TimeoutError  # redis's own, by de
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.domain.queue import LineCounters
-from vaxbook.ports import VerificationOutcome
+from vaxbook.ports import Spend, VerificationOutcome
 
 log = logging.getLogger("vaxbook.gate")
 LATENCY_SAMPLES = 50
@@ -35,7 +35,8 @@ LATENCY_SAMPLES = 50
 IN_FLIGHT_FORGET_SECONDS = 120.0
 LINE_KEEP_SECONDS = 7 * 24 * 3600
 CHECKPOINT_SECONDS = 1.0  # how stale the durable copy of a line's counters may be
-_SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "method_finished")
+_SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "admission_pass", "spend_pass",
+            "hit", "method_started", "method_finished")
 
 
 def _script_source(name: str) -> str:
@@ -68,7 +69,6 @@ class RedisGate:
         self._seen: dict[str, LineCounters] = {}
         self._worker = uuid.uuid4().hex[:12]
         self._calls = itertools.count()
-        self._in_flight: dict[str, list[str]] = {}
 
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
@@ -117,6 +117,14 @@ class RedisGate:
 
     def _method(self, method: str, part: str) -> str:
         return f"{self._prefix}method:{{{method}}}:{part}"
+
+    # limits ----------------------------------------------------------------------------
+    async def hit(self, key: str, limit: int, period: float, now: float, cost: int = 1) -> float | None:
+        # Each limited key is its own hash tag: limits spread over every Redis Cluster slot.
+        wait = await self._run(
+            "hit", [f"{self._prefix}limit:{{{key}}}"], [repr(now), limit, repr(float(period)), cost]
+        )
+        return None if wait is None else float(wait)
 
     # verification and devices ---------------------------------------------------------
     async def claim_verification(
@@ -186,12 +194,30 @@ class RedisGate:
             max(seen.issued, counters.issued), max(seen.admitted, counters.admitted)
         )
 
-    async def hold_admission(self, line_id: str, person_key: str, until: float) -> None:
-        holders = self._line(line_id, "holders")
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(holders, {person_key: until})
-            pipe.expire(holders, LINE_KEEP_SECONDS)
-            await pipe.execute()
+    async def admission_pass(
+        self, line_id: str, person_key: str, number: int, now: float, until: float
+    ) -> tuple[int, float | None]:
+        keys = [self._line(line_id, part) for part in ("", "places", "holders", "passes", "spent")]
+        given, expiry = await self._run(
+            "admission_pass", keys, [person_key, number, repr(now), repr(until), LINE_KEEP_SECONDS]
+        )
+        if expiry is None:
+            self._remember(line_id, LineCounters(int(given), 0))  # a move to the back issued a number
+            return int(given), None
+        return int(given), float(expiry)
+
+    async def spend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> Spend:
+        verdict = await self._run(
+            "spend_pass", [self._line(line_id, "spent")],
+            [_pass_field(person_key, number), key, "spend", LINE_KEEP_SECONDS],
+        )
+        return "spent" if verdict == "spent" else "again" if verdict == "again" else "refused"
+
+    async def unspend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> None:
+        await self._run(
+            "spend_pass", [self._line(line_id, "spent")],
+            [_pass_field(person_key, number), key, "undo", LINE_KEEP_SECONDS],
+        )
 
     async def release_admission(self, line_id: str, person_key: str) -> None:
         # Called after the booking committed: failing here would turn a confirmed booking
@@ -202,20 +228,23 @@ class RedisGate:
             log.warning("admission of a booked person not released (expires by itself): %r", failure)
 
     # congestion ------------------------------------------------------------------------
-    async def method_started(self, method: str) -> None:
+    async def method_started(self, method: str, client: str, share: int) -> str | None:
         # Each call in flight is a member stamped with the real time, so the calls of a
-        # worker that died are forgotten instead of inflating the figure for ever.
+        # worker that died are forgotten instead of inflating the figures for ever.
         member = f"{self._worker}:{next(self._calls)}"
-        self._in_flight.setdefault(method, []).append(member)
-        await self._redis.zadd(self._method(method, "in_flight"), {member: time.time()})
+        started = await self._run(
+            "method_started", [self._method(method, "in_flight"), self._method(method, f"client:{client}")],
+            [member, repr(time.time()), repr(time.time() - IN_FLIGHT_FORGET_SECONDS), share,
+             int(IN_FLIGHT_FORGET_SECONDS)],
+        )
+        return member if started else None
 
-    async def method_finished(self, method: str, seconds: float) -> None:
-        started = self._in_flight.get(method)
-        member = started.pop() if started else ""
+    async def method_finished(self, method: str, client: str, call: str, seconds: float) -> None:
         await self._run(
             "method_finished",
-            [self._method(method, "in_flight"), self._method(method, "latency")],
-            [member, repr(seconds), LATENCY_SAMPLES],
+            [self._method(method, "in_flight"), self._method(method, "latency"),
+             self._method(method, f"client:{client}")],
+            [call, repr(seconds), LATENCY_SAMPLES],
         )
 
     async def method_figures(self, method: str) -> tuple[int, float]:
@@ -227,3 +256,7 @@ class RedisGate:
             _, count, samples = await pipe.execute()
         recent = sum(map(float, samples)) / len(samples) if samples else 0.0
         return int(count), recent
+
+
+def _pass_field(person_key: str, number: int | None) -> str:
+    return f"{person_key}:{'-' if number is None else number}"

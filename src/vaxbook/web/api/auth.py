@@ -13,6 +13,7 @@ from vaxbook.domain.identity import group_for_birth_date
 from vaxbook.services.auth import require_device
 from vaxbook.web.api.problem_docs import BACKEND, INPUT, refusals
 from vaxbook.web.api.schemas import ChallengeAnswer, MethodsAnswer, StartedAnswer, VerifiedAnswer
+from vaxbook.web.client_address import client_address
 from vaxbook.web.container import container
 
 router = APIRouter(prefix="/api")
@@ -61,6 +62,7 @@ async def challenge(request: Request, x_device_id: str | None = Header(None)) ->
     responses=refusals(INPUT, BACKEND, (
         Problem.MISSING_DEVICE, Problem.INVALID_RESIDENT_NUMBER, Problem.UNKNOWN_METHOD,
         Problem.PROOF_OF_WORK_INVALID, Problem.METHOD_CONGESTED, Problem.VERIFICATION_ELSEWHERE,
+        Problem.TOO_MANY_REQUESTS,
     )),
 )
 async def start_verification(
@@ -72,6 +74,7 @@ async def start_verification(
         phone=body.phone,
         method=body.method,
         device_id=require_device(x_device_id),
+        client=client_address(request),
         proof=(body.proof_of_work.challenge, body.proof_of_work.solution) if body.proof_of_work else None,
     )
     answer: dict[str, Any] = {"request_token": started.request_token, "expires_in": started.expires_in}
@@ -86,7 +89,7 @@ async def start_verification(
     responses=refusals(INPUT, BACKEND, (
         Problem.MISSING_DEVICE, Problem.VERIFICATION_CODE_WRONG, Problem.DEVICE_MISMATCH,
         Problem.VERIFICATION_NOT_FOUND, Problem.DEVICE_BOUND_ELSEWHERE, Problem.VERIFICATION_LOCKED,
-        Problem.VERIFICATION_TOO_FREQUENT, Problem.VERIFICATION_ELSEWHERE,
+        Problem.VERIFICATION_TOO_FREQUENT, Problem.VERIFICATION_ELSEWHERE, Problem.TOO_MANY_REQUESTS,
     )),
 )
 async def finish_verification(

@@ -29,7 +29,8 @@ class SlotChoice(BaseModel):
 
 
 @router.post("/bookings", status_code=201, summary="Book the first dose and the second dose",
-             response_model=BookingAnswer, responses=refusals(ADMISSION, INPUT, BACKEND, WRITING))
+             response_model=BookingAnswer,
+             responses=refusals(ADMISSION, INPUT, BACKEND, WRITING, (Problem.ADMISSION_USED,)))
 async def book(
     choice: SlotChoice,
     request: Request,

@@ -28,6 +28,7 @@ from vaxbook.web.api.serialize import (
     region_json,
     slot_free_json,
 )
+from vaxbook.web.client_address import client_address
 from vaxbook.web.container import container
 
 router = APIRouter(prefix="/api")
@@ -73,7 +74,9 @@ async def slots(
     response_model=ClinicDayList,
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"},
-        **refusals(INPUT, BACKEND, (Problem.CLINIC_NOT_FOUND, Problem.CLINIC_KEY_INVALID)),
+        **refusals(INPUT, BACKEND, (
+            Problem.CLINIC_NOT_FOUND, Problem.CLINIC_KEY_INVALID, Problem.TOO_MANY_REQUESTS,
+        )),
     },
 )
 async def clinic_day_list(
@@ -83,7 +86,7 @@ async def clinic_day_list(
     format: str = "json",
     x_clinic_key: str | None = Header(None),
 ) -> Any:
-    rows = await container(request).clinics.day_list(clinic_id, x_clinic_key, day)
+    rows = await container(request).clinics.day_list(clinic_id, x_clinic_key, day, client_address(request))
     if format == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CLINIC_LIST_COLUMNS)

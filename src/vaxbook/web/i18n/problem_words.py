@@ -77,6 +77,10 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
         "입장권이 만료되었거나 유효하지 않습니다. 대기열에 다시 들어가 주세요.",
         "Your admission pass has expired or is not valid. Please join the line again.",
     ),
+    Problem.ADMISSION_USED: (
+        "이 입장권으로 이미 예약했습니다. 다시 예약하려면 대기열에 다시 들어가 주세요.",
+        "This admission pass has already been used to book. To book again, join the line again.",
+    ),
     Problem.TICKET_INVALID: (
         "대기표가 유효하지 않습니다. 대기열에 다시 들어가 주세요.",
         "Your queue ticket is not valid. Please join the line again.",
@@ -117,6 +121,11 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
         "This slot does not take first-dose bookings.",
     ),
     Problem.CLINIC_KEY_INVALID: ("의료기관 키가 올바르지 않습니다.", "The clinic key is not valid."),
+    # limits
+    Problem.TOO_MANY_REQUESTS: (
+        "요청이 너무 많습니다. 표시된 시간이 지난 뒤 다시 시도해 주세요.",
+        "Too many requests. Please try again after the time shown.",
+    ),
     # infrastructure
     Problem.SERVICE_UNAVAILABLE: (
         "일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요.",

@@ -45,6 +45,7 @@ _NEXT_STEP: dict[Problem, tuple[str, str]] = {
     Problem.VERIFICATION_CODE_WRONG: ("/verify", "link.verify"),
     Problem.ADMISSION_REQUIRED: ("/verify?next=book", "link.line"),
     Problem.ADMISSION_INVALID: ("/verify?next=book", "link.line"),
+    Problem.ADMISSION_USED: ("/line", "link.line"),  # the ticket still holds: the line moves them back
     Problem.TICKET_INVALID: ("/verify?next=book", "link.line"),
     Problem.ALREADY_BOOKED: ("/mine", "link.mine"),
     Problem.SOLD_OUT: ("/mine", "link.mine"),

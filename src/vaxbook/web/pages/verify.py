@@ -11,6 +11,7 @@ from vaxbook.config import METHODS
 from vaxbook.demo import demo_people
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.rotation import all_windows
+from vaxbook.web.client_address import client_address
 from vaxbook.web.pages.base import IDENTITY, PENDING, Page, page
 from vaxbook.web.pages.line import join_line
 from vaxbook.web.pages.problem_page import PageRoute
@@ -60,7 +61,7 @@ async def verify_start(request: Request, p: Page = Depends(page)) -> Response:
     try:
         started = await p.container.auth.start(
             name=values["name"], resident_number=values["resident_number"], phone=values["phone"],
-            method=values["method"], device_id=p.device,
+            method=values["method"], device_id=p.device, client=client_address(request),
             proof=(values["pow_challenge"], values["pow_solution"]),
         )
     except VaxbookError as exc:

@@ -7,7 +7,7 @@ local line, holders = KEYS[1], KEYS[2]
 local now, rate, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
 local active = redis.call('ZCARD', holders)
-local v = redis.call('HMGET', line, 'issued', 'admitted', 'tokens', 'tick')
+local v = redis.call('HMGET', line, 'issued', 'admitted', 'tokens', 'tick', 'waiting')
 -- The floors are what this worker last saw: after Redis lost the line they restore it.
 local issued = math.max(v[1] and tonumber(v[1]) or 0, tonumber(ARGV[4]))
 local admitted = math.max(v[2] and tonumber(v[2]) or 0, tonumber(ARGV[5]))
@@ -18,7 +18,10 @@ local elapsed = 0
 if tick then
   elapsed = math.max(now - tick, 0)
 end
-local available = tokens + elapsed * rate
+-- Only the people waiting since the last call may use what the elapsed time earned;
+-- beyond them at most the burst goes out: an idle, unpolled line banks nothing more.
+local waiting = v[5] and tonumber(v[5]) or 0
+local available = math.min(tokens + elapsed * rate, burst + math.max(waiting, 0))
 local step = math.min(math.floor(available), issued - admitted)
 if cap >= 0 then
   step = math.min(step, cap - active)
@@ -28,6 +31,6 @@ admitted = admitted + step
 tokens = math.min(available - step, burst)
 -- A worker whose clock is a little behind must not wind the bucket back.
 -- %.17g keeps every bit of the double, so the bucket loses nothing between calls.
-redis.call('HSET', line, 'issued', issued, 'admitted', admitted,
+redis.call('HSET', line, 'issued', issued, 'admitted', admitted, 'waiting', issued - admitted,
   'tokens', string.format('%.17g', tokens), 'tick', string.format('%.17g', math.max(now, tick or now)))
 return {issued, admitted}
