@@ -11,6 +11,7 @@ from cachetools import TTLCache
 
 from vaxbook.domain.booking import Booking, BookingRequest, ClinicFree, RegionFree, SlotFree
 from vaxbook.domain.campaign import Campaign
+from vaxbook.domain.canonical import check_clinic_id, check_id, check_idempotency_key, check_region_name
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
@@ -52,12 +53,15 @@ class BookingService:
         return await self._cached(("p", groups, since), lambda: self._ledger.provinces(groups, since))
 
     async def districts(self, admission: AdmissionPass, sido: str) -> list[RegionFree]:
+        check_region_name(sido, "sido")
         groups, since = tuple(admission.groups), self._today()
         return await self._cached(
             ("d", sido, groups, since), lambda: self._ledger.districts(sido, groups, since)
         )
 
     async def clinics(self, admission: AdmissionPass, sido: str, sigungu: str) -> list[ClinicFree]:
+        check_region_name(sido, "sido")
+        check_region_name(sigungu, "sigungu")
         groups, since = tuple(admission.groups), self._today()
         return await self._cached(
             ("c", sido, sigungu, groups, since),
@@ -65,6 +69,7 @@ class BookingService:
         )
 
     async def slots(self, admission: AdmissionPass, clinic_id: str) -> list[SlotFree]:
+        check_clinic_id(clinic_id)
         if await self._ledger.clinic(clinic_id) is None:
             raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
         groups, since = tuple(admission.groups), self._today()
@@ -135,8 +140,9 @@ class BookingService:
     async def _request(
         self, admission: AdmissionPass, slot_id: int, idempotency_key: str, action: str
     ) -> BookingRequest:
-        if not idempotency_key or len(idempotency_key) > 200:
-            raise VaxbookError(Problem.MISSING_IDEMPOTENCY_KEY, field=Input.IDEMPOTENCY_KEY)
+        # Checked before any I/O: both reach the ledger (a bigint column, a text column).
+        check_id(slot_id, "slot_id")
+        check_idempotency_key(idempotency_key)
         holder = await self._gate.device_holder(admission.person, self._clock.now().timestamp())
         if holder is not None and holder != admission.device:
             raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from vaxbook.domain.booking import Clinic, ClinicListRow, NewSlot
+from vaxbook.domain.canonical import check_clinic_id
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import split_quota
 from vaxbook.ports import Ledger
@@ -69,7 +70,7 @@ class ClinicService:
         Every try counts against the client's and the clinic's wrong keys before the key is
         compared (so a burst of guesses cannot slip in at once); a right key is given back.
         """
-        stored = await self._ledger.clinic_key_hash(clinic_id)
+        stored = await self._ledger.clinic_key_hash(check_clinic_id(clinic_id))
         if stored is None:
             raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
         counted = []

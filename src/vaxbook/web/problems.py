@@ -7,12 +7,14 @@ input name (domain.errors.Input) the header it travels in.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.ports import BackendUnavailable
@@ -128,12 +130,15 @@ def problem_body(error: VaxbookError, instance: str | None = None) -> dict[str, 
     return body
 
 
-def problem_response(error: VaxbookError, request: Request | None = None) -> ProblemResponse:
-    headers = {}
+def problem_response(
+    error: VaxbookError, request: Request | None = None, headers: Mapping[str, str] | None = None
+) -> ProblemResponse:
+    """The problem for `error`; `headers` are kept (a 405's Allow) besides Retry-After."""
+    sent = dict(headers or {})
     if error.retry_after is not None:
-        headers["Retry-After"] = str(error.retry_after)
+        sent["Retry-After"] = str(error.retry_after)
     instance = request.url.path if request else None
-    return ProblemResponse(problem_body(error, instance), status_code=STATUS[error.code], headers=headers)
+    return ProblemResponse(problem_body(error, instance), status_code=STATUS[error.code], headers=sent)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -143,22 +148,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ("body", "query", "header", "path")
-        location = [str(part) for part in first.get("loc", ()) if part not in where]
-        field = ".".join(location) or None
-        return problem_response(
-            VaxbookError(Problem.INVALID_INPUT, field=field,
-                         detail_en=f"{field}: {first.get('msg', 'invalid')}",
-                         detail_ko=f"{field}: 입력값을 확인해 주세요."),
-            request,
-        )
+        return problem_response(validation_problem(exc.errors()), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
-        code = {404: Problem.NOT_FOUND, 405: Problem.METHOD_NOT_ALLOWED}.get(exc.status_code,
-                                                                            Problem.INVALID_INPUT)
-        return problem_response(VaxbookError(code), request)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem_response(http_problem(exc.status_code), request, headers)
 
     @app.exception_handler(BackendUnavailable)
     async def _unavailable(request: Request, exc: BackendUnavailable) -> ProblemResponse:
@@ -170,3 +167,44 @@ def install_problem_handlers(app: FastAPI) -> None:
         # The trace goes to the server log only, never to the client.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(VaxbookError(Problem.INTERNAL_ERROR), request)
+
+
+def validation_problem(errors: Sequence[Any]) -> VaxbookError:
+    """FastAPI's first validation error as invalid_input naming the field.
+
+    A body that is not JSON at all is `422 invalid_input` with `field: body` (not 400): one
+    status for every malformed request, so a client has one branch for "fix your input".
+    """
+    first: dict[str, Any] = errors[0] if errors else {}
+    loc = tuple(first.get("loc", ()))
+    if first.get("type") == "json_invalid":
+        position = f" at position {loc[1]}" if len(loc) > 1 else ""
+        return VaxbookError(Problem.INVALID_INPUT, field="body",
+                            detail_en=f"body: the JSON has a syntax error{position}.",
+                            detail_ko="body: JSON 형식이 올바르지 않습니다.")
+    where = ("body", "query", "header", "path", "cookie")
+    field = ".".join(str(part) for part in loc if part not in where) or (str(loc[0]) if loc else "body")
+    return VaxbookError(Problem.INVALID_INPUT, field=field,
+                        detail_en=f"{field}: {first.get('msg', 'invalid')}",
+                        detail_ko=f"{field}: 입력값을 확인해 주세요.")
+
+
+def http_problem(status: int) -> VaxbookError:
+    """Starlette's own refusals; 400 is FastAPI failing to read a body (e.g. invalid UTF-8)."""
+    if status == 400:
+        return VaxbookError(Problem.INVALID_INPUT, field="body",
+                            detail_en="body: the body cannot be read (invalid UTF-8 or encoding).",
+                            detail_ko="body: 요청 본문을 읽을 수 없습니다.")
+    known = {404: Problem.NOT_FOUND, 405: Problem.METHOD_NOT_ALLOWED}
+    return VaxbookError(known.get(status, Problem.INVALID_INPUT))
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: Starlette's own Allow names the first route's
+    only (GET /api/bookings/me, though PUT and DELETE are there too)."""
+    routes = request.app.router.routes
+    allowed = [
+        method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.errors import Problem
 from vaxbook.web.api.credentials import admission, identity
+from vaxbook.web.api.inputs import LedgerId
 from vaxbook.web.api.problem_docs import ADMISSION, BACKEND, IDENTITY, INPUT, refusals
 from vaxbook.web.api.schemas import BookingAnswer
 from vaxbook.web.api.serialize import booking_json
@@ -25,7 +26,7 @@ WRITING = (
 
 
 class SlotChoice(BaseModel):
-    slot_id: int = Field(ge=1)
+    slot_id: LedgerId
 
 
 @router.post("/bookings", status_code=201, summary="Book the first dose and the second dose",

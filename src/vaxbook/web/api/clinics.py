@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from vaxbook.domain.credentials import AdmissionPass
 from vaxbook.domain.errors import Problem
 from vaxbook.web.api.credentials import admission
+from vaxbook.web.api.inputs import ClinicId, Sido, SidoPath, Sigungu
 from vaxbook.web.api.problem_docs import ADMISSION, BACKEND, INPUT, refusals
 from vaxbook.web.api.schemas import (
     ClinicDayList,
@@ -44,7 +45,7 @@ async def provinces(request: Request, admitted: AdmissionPass = Depends(admissio
 @router.get("/regions/{sido}/districts", summary="Districts (시군구) of a province",
             response_model=DistrictsAnswer, responses=refusals(INPUT, ADMISSION, BACKEND))
 async def districts(
-    sido: str, request: Request, admitted: AdmissionPass = Depends(admission)
+    sido: SidoPath, request: Request, admitted: AdmissionPass = Depends(admission)
 ) -> dict[str, Any]:
     found = await container(request).booking.districts(admitted, sido)
     return {"districts": [region_json(r) for r in found]}
@@ -53,7 +54,7 @@ async def districts(
 @router.get("/clinics", summary="Clinics of a district with free places for the caller",
             response_model=ClinicsAnswer, responses=refusals(ADMISSION, INPUT, BACKEND))
 async def clinics(
-    sido: str, sigungu: str, request: Request, admitted: AdmissionPass = Depends(admission)
+    sido: Sido, sigungu: Sigungu, request: Request, admitted: AdmissionPass = Depends(admission)
 ) -> dict[str, Any]:
     found = await container(request).booking.clinics(admitted, sido, sigungu)
     return {"clinics": [clinic_free_json(c) for c in found]}
@@ -63,7 +64,7 @@ async def clinics(
             response_model=SlotsAnswer,
             responses=refusals(INPUT, ADMISSION, BACKEND, (Problem.CLINIC_NOT_FOUND,)))
 async def slots(
-    clinic_id: str, request: Request, admitted: AdmissionPass = Depends(admission)
+    clinic_id: ClinicId, request: Request, admitted: AdmissionPass = Depends(admission)
 ) -> dict[str, Any]:
     found = await container(request).booking.slots(admitted, clinic_id)
     return {"slots": [slot_free_json(s) for s in found]}
@@ -80,7 +81,7 @@ async def slots(
     },
 )
 async def clinic_day_list(
-    clinic_id: str,
+    clinic_id: ClinicId,
     day: date,
     request: Request,
     format: str = "json",

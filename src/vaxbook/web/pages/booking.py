@@ -12,6 +12,7 @@ from itertools import groupby
 from fastapi import APIRouter, Depends, Request, Response
 
 from vaxbook.domain.booking import ClinicFree, SlotFree
+from vaxbook.domain.canonical import parse_id
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.inventory import second_dose_date
 from vaxbook.web.pages.base import PURPOSE, TICKET, Page, page
@@ -69,10 +70,7 @@ async def book(request: Request, p: Page = Depends(page)) -> Response:
     """Book (or change to) the chosen slot; a resubmitted form replays the same booking."""
     admission = p.admission()
     form = await request.form()
-    try:
-        slot_id = int(str(form.get("slot", "")))
-    except ValueError:
-        raise VaxbookError(Problem.SLOT_NOT_FOUND, field="slot_id") from None
+    slot_id = parse_id(str(form.get("slot", "")), "slot_id")
     key = str(form.get("key", ""))
     changing = p.cookie(PURPOSE) == "change"
     if changing:
