@@ -39,7 +39,8 @@ def _postgres_ledger(url: str, settings: Settings) -> Ledger:
     # Imported here: the embedded default never loads the cluster drivers.
     from vaxbook.adapters.postgres.ledger import PostgresLedger  # noqa: PLC0415  # see above
 
-    return PostgresLedger(url, pool_size=settings.pool_size, migrate_on_start=settings.migrate_on_start)
+    return PostgresLedger(url, pool_size=settings.pool_size, migrate_on_start=settings.migrate_on_start,
+                          pool_wait_seconds=settings.pool_wait_seconds)
 
 
 def _redis_gate(url: str, settings: Settings) -> Gate:

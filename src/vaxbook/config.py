@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     # reads
     browse_cache_seconds: float = Field(default=1.0, ge=0, description="how stale clinic free counts may be")
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker")
+    pool_wait_seconds: float = Field(
+        default=10.0, gt=0, description="how long a request waits for a free PostgreSQL connection"
+    )
     redis_pool_size: int = Field(default=50, ge=1, description="Redis connections per worker")
     migrate_on_start: bool = Field(default=False, description="apply PostgreSQL migrations at start-up")
 

@@ -228,3 +228,11 @@ class IdentityProvider(Protocol):
 class Notifier(Protocol):
     async def booking_confirmed(self, booking: Booking) -> None: ...
     async def booking_cancelled(self, booking: Booking) -> None: ...
+
+
+class BackendBusy(BackendUnavailable):
+    """The backend answers, but every connection stayed in use for longer than the bounded wait.
+
+    A request still fails with 503 and Retry-After; `/readyz` reports the backend busy, not
+    down, so a load balancer keeps a loaded but healthy node.
+    """

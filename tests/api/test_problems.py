@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import Running
 from vaxbook.domain.errors import Problem
+from vaxbook.ports import BackendUnavailable
 from vaxbook.web.i18n.problem_words import PROBLEM_WORDS
 from vaxbook.web.problems import STATUS
 
@@ -39,7 +40,8 @@ async def test_malformed_body_names_the_field(running: Running) -> None:
 
 
 async def test_unexpected_failure_hides_the_trace(running: Running, caplog: pytest.LogCaptureFixture) -> None:
-    """An unexpected exception gives a 500 problem with no trace; the trace goes to the log."""
+    """An unexpected exception gives a 500 problem with no trace and `Connection: close`; the trace
+    goes to the log."""
 
     async def broken() -> None:
         raise RuntimeError("secret internals /srv/vaxbook/ledger.py line 42")
@@ -51,6 +53,7 @@ async def test_unexpected_failure_hides_the_trace(running: Running, caplog: pyte
     assert answer.json()["code"] == "internal_error"
     assert "secret internals" not in answer.text and "Traceback" not in answer.text
     assert "secret internals" in caplog.text
+    assert answer.headers["connection"] == "close"  # uvicorn drops it after a 500: say so
 
 
 def test_every_code_has_both_languages() -> None:
@@ -65,3 +68,22 @@ async def test_openapi_is_served(running: Running) -> None:
     spec = (await running.client.get("/openapi.json")).json()
     assert "/api/bookings" in spec["paths"] and "/api/line/status" in spec["paths"]
     assert (await running.client.get("/docs")).status_code == 200
+
+
+async def test_an_outage_is_a_503_logged_in_one_line(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A backend that cannot be reached answers 503 problem+json with Retry-After, keeps the
+    connection (no `Connection: close`), and logs one warning line naming the cause, no traceback."""
+
+    async def unreachable() -> None:
+        raise BackendUnavailable("the ledger") from ConnectionRefusedError(111, "Connection refused")
+
+    running.app.add_api_route("/api/unreachable", unreachable)
+    with caplog.at_level(logging.WARNING):
+        answer = await running.client.get("/api/unreachable")
+    assert answer.status_code == 503 and answer.json()["code"] == "service_unavailable"
+    assert int(answer.headers["Retry-After"]) > 0 and "connection" not in answer.headers
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "ConnectionRefusedError" in record.getMessage()

@@ -1,15 +1,31 @@
-"""Real outages without touching the shared services: a TCP proxy to cut, a private Redis to restart."""
+"""Real outages without touching the shared services: a TCP proxy to cut, a private Redis to restart,
+a private PostgreSQL to stop and to terminate connections on."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+# Cluster mode only: the embedded mode has no network to lose.
+CLUSTER = pytest.mark.parametrize("backend", ["postgres+redis"])
+
+
+def through(url: str, port: int) -> str:
+    """The database URL by way of a local port (the TcpProxy's)."""
+    parsed = urlparse(url)
+    return parsed._replace(netloc=f"{parsed.username or 'postgres'}@127.0.0.1:{port}").geturl()
 
 
 def free_port() -> int:
@@ -107,3 +123,58 @@ class PrivateRedis:
         """A restart of a Redis without persistence: everything it held is gone."""
         self.stop()
         self.start()
+
+
+def postgres_binaries() -> Path | None:
+    """The newest installed PostgreSQL's bin directory (Debian keeps them out of PATH)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PrivatePostgres:
+    """A PostgreSQL of the test's own (initdb in a temporary directory, its own port and socket
+    directory, no fsync), which the test may stop, start and terminate connections on."""
+
+    def __init__(self, binaries: Path) -> None:
+        self.port = free_port()
+        self._bin = binaries
+        # Not under pytest's tmp_path: the server runs as `postgres`, which must reach its files.
+        self._root = Path(tempfile.mkdtemp(prefix="vaxbook-pg-"))
+        self._data, self._sockets = self._root / "data", self._root / "sockets"
+        self._sockets.mkdir()
+        # initdb refuses to run as root: as root, the server and its files belong to `postgres`.
+        self._as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as_owner:
+            shutil.chown(self._root, "postgres")
+            shutil.chown(self._sockets, "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str, timeout: float = 60) -> None:
+        subprocess.run([*self._as_owner, str(self._bin / command[0]), *command[1:]], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout)
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self._data), "-U", "postgres", "--auth=trust", "--no-sync",
+                  "-E", "UTF8", "--no-locale")
+        self.start()
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -k {self._sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+                   " -c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
+        self._run("pg_ctl", "-D", str(self._data), "-l", str(self._root / "server.log"), "-w", "-t", "60",
+                  "-o", options, "start", timeout=90)
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast` ends every session (as a restart or a failover would); `immediate` is a crash."""
+        self._run("pg_ctl", "-D", str(self._data), "-m", mode, "-w", "-t", "60", "stop", timeout=90)
+
+    def destroy(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError):
+            self.stop("immediate")
+        shutil.rmtree(self._root, ignore_errors=True)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
-from pathlib import Path
-from urllib.parse import urlparse
 
 import asyncpg
 import httpx
 import pytest
 
-from tests.cluster.outages import PrivateRedis, TcpProxy
+from tests.cluster.outages import CLUSTER, PrivateRedis, TcpProxy, through
 from tests.conftest import ManualClock
 from tests.journey import (
     Person,
@@ -27,35 +24,6 @@ from tests.journey import (
 from vaxbook.adapters.redis import gate as redis_gate
 from vaxbook.adapters.redis.gate import RedisGate
 from vaxbook.config import Settings
-
-CLUSTER = pytest.mark.parametrize("backend", ["postgres+redis"])
-
-
-@pytest.fixture
-async def proxy() -> AsyncIterator[TcpProxy]:
-    made = TcpProxy("127.0.0.1", urlparse(_postgres_address()).port or 5432)
-    await made.mend()
-    yield made
-    await made.cut()
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    made = PrivateRedis(tmp_path)
-    made.start()
-    yield made
-    made.stop()
-
-
-def _postgres_address() -> str:
-    from tests.backends import POSTGRES_URL  # noqa: PLC0415  # read at call time, after env overrides
-
-    return POSTGRES_URL
-
-
-def through(url: str, port: int) -> str:
-    parsed = urlparse(url)
-    return parsed._replace(netloc=f"{parsed.username or 'postgres'}@127.0.0.1:{port}").geturl()
 
 
 def people(count: int) -> list[Person]:

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from tests.cluster.outages import TcpProxy
-from tests.cluster.test_faults import first_slot, people, through
+from tests.cluster.outages import TcpProxy, through
+from tests.cluster.test_faults import first_slot, people
 from tests.conftest import CAMPAIGN_2021, ManualClock
 from tests.journey import add_clinic_with_slot, admitted, app_with
 from vaxbook.adapters.memory.gate import MemoryGate

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
-from vaxbook.ports import Clock
+from vaxbook.ports import BackendBusy, Clock
 from vaxbook.web.api.problem_docs import document_problems
 from vaxbook.web.api.routes import router as api_router
 from vaxbook.web.container import container
@@ -70,10 +70,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             asyncio.wait_for(built.gate.ping(), READY_TIMEOUT_SECONDS),
             return_exceptions=True,
         )
-        down = [name for name, answer in zip(("ledger", "gate"), answers, strict=True)
-                if isinstance(answer, BaseException)]
+        parts = list(zip(("ledger", "gate"), answers, strict=True))
+        # Busy (every connection in use, work still finishing) is not down: a load balancer
+        # that pulled loaded nodes would push their load onto the others (docs/operations.md).
+        busy = [name for name, answer in parts if isinstance(answer, BackendBusy)]
+        down = [name for name, answer in parts
+                if isinstance(answer, BaseException) and not isinstance(answer, BackendBusy)]
         if down:
-            return JSONResponse({"status": "unavailable", "down": down}, status_code=503)
+            return JSONResponse({"status": "unavailable", "down": down, "busy": busy}, status_code=503)
+        if busy:
+            return {"status": "busy", "busy": busy}
         return {"status": "ready"}
 
     return app

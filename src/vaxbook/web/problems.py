@@ -157,16 +157,25 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers["Allow"] = allowed_methods(request)
         return problem_response(http_problem(exc.status_code), request, headers)
 
+    # One handler per class, never a branch of the `Exception` handler: Starlette answers with
+    # that one from ServerErrorMiddleware and then re-raises, so uvicorn logs a traceback and
+    # drops the keep-alive connection the client is about to reuse (a TCP reset). An outage
+    # is expected: one warning line naming the cause, a 503 the client retries, the connection kept.
     @app.exception_handler(BackendUnavailable)
     async def _unavailable(request: Request, exc: BackendUnavailable) -> ProblemResponse:
-        log.warning("backend unavailable on %s %s: %r", request.method, request.url.path, exc.__cause__)
+        cause = exc.__cause__ or exc
+        log.warning("backend unavailable on %s %s: %s: %s", request.method, request.url.path,
+                    type(cause).__name__, cause)
         return problem_response(unavailable(), request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
-        # The trace goes to the server log only, never to the client.
+        # The trace goes to the server log only, never to the client. uvicorn closes the
+        # connection after this answer (the error is re-raised to it), so the answer says so.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(VaxbookError(Problem.INTERNAL_ERROR), request)
+        answer = problem_response(VaxbookError(Problem.INTERNAL_ERROR), request)
+        answer.headers["Connection"] = "close"
+        return answer
 
 
 def validation_problem(errors: Sequence[Any]) -> VaxbookError:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -14,7 +17,15 @@ from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres import bookings
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
-from vaxbook.adapters.postgres.retry import with_retries
+from vaxbook.adapters.postgres.retry import (
+    CONNECT_FAILURES,
+    DRIVER_FAILURES,
+    LOST_FAILURES,
+    ConnectionLost,
+    NotConnected,
+    describe,
+    with_retries,
+)
 from vaxbook.domain.booking import (
     Booking,
     BookingRequest,
@@ -27,12 +38,15 @@ from vaxbook.domain.booking import (
     SlotFree,
 )
 from vaxbook.domain.inventory import SecondDoseCandidate
-from vaxbook.ports import WRONG_PEPPER, WrongPepper
+from vaxbook.ports import WRONG_PEPPER, BackendBusy, WrongPepper
 
 T = TypeVar("T")
 _FREE = "SUM(sh.capacity - sh.booked)::integer"
 _SHARES = "shares sh JOIN slots s ON s.id = sh.slot_id"
 CONNECT_TIMEOUT_SECONDS = 5.0
+POOL_WAIT_SECONDS = 10.0  # the default of Settings.pool_wait_seconds
+# A full pool counts as busy, not down, while some piece of work finished within this long.
+BUSY_IS_ALIVE_SECONDS = 5.0
 
 
 async def _end_open_transaction(connection: Any) -> None:
@@ -43,6 +57,32 @@ async def _end_open_transaction(connection: Any) -> None:
     """
     if connection.is_in_transaction():
         await connection.execute("ROLLBACK")
+
+
+class _OneLine(logging.Filter):
+    """asyncpg's pool logs each failed reconnect of its idle floor with a traceback: during an
+    outage that is an expected warning, so it keeps its message and loses the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {describe(record.exc_info[1])}"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
+def _pool_warnings_in_one_line() -> None:
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, _OneLine) for f in pool_log.filters):
+        pool_log.addFilter(_OneLine())
+
+
+def _closed(db: Any) -> bool:
+    """Whether a pooled connection is dead. When the server ends a connection the pool detaches
+    it from its proxy at once, and the proxy then answers every call with InterfaceError."""
+    try:
+        return bool(db.is_closed())
+    except asyncpg.exceptions.InterfaceError:
+        return True
 
 
 class SchemaOutdated(RuntimeError):
@@ -60,9 +100,14 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
 
 @reports_outages(*UNREACHABLE)
 class PostgresLedger:
-    def __init__(self, dsn: str, *, pool_size: int, migrate_on_start: bool = False) -> None:
+    def __init__(
+        self, dsn: str, *, pool_size: int, migrate_on_start: bool = False,
+        pool_wait_seconds: float = POOL_WAIT_SECONDS,
+    ) -> None:
         self._dsn = dsn
         self._pool_size = pool_size
+        self._pool_wait_seconds = pool_wait_seconds
+        self._answered_at = float("-inf")  # monotonic time the database last finished some work
         self._migrate_on_start = migrate_on_start
         self._pool: Any = None
         # Clinic and slot rows never change once created (their counters live elsewhere),
@@ -72,6 +117,7 @@ class PostgresLedger:
 
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
+        _pool_warnings_in_one_line()
         self._pool = await asyncpg.create_pool(
             self._dsn, min_size=min(2, self._pool_size), max_size=self._pool_size,
             timeout=CONNECT_TIMEOUT_SECONDS, reset=_end_open_transaction,
@@ -102,15 +148,51 @@ class PostgresLedger:
         return int(self._pool.get_max_size())
 
     async def ping(self) -> None:
+        """Raise BackendBusy if every connection is in use and the database answered lately:
+        a loaded node is not a dead one. Otherwise ask the database."""
+        pool = self._pool
+        if (
+            pool is not None and pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size()
+            and time.monotonic() - self._answered_at < BUSY_IS_ALIVE_SECONDS
+        ):
+            raise BackendBusy("every connection is in use")
         async with self._connection() as db:
             await db.fetchval("SELECT 1")
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
-        if self._pool is None:
+        """A pooled connection; its failures leave as the port's BackendUnavailable kinds.
+
+        Under a burst every request waits (bounded by `pool_wait_seconds`) for a connection
+        in the pool's queue instead of failing; a wait that runs out is BackendBusy.
+        """
+        pool = self._pool
+        if pool is None:
             raise RuntimeError("ledger is not open")
-        async with self._pool.acquire(timeout=CONNECT_TIMEOUT_SECONDS) as db:
+        try:
+            db = await pool.acquire(timeout=self._pool_wait_seconds)
+        except TimeoutError as failure:
+            if pool.get_size() >= pool.get_max_size() and pool.get_idle_size() == 0:
+                raise BackendBusy(f"no free connection within {self._pool_wait_seconds} s") from failure
+            raise NotConnected(describe(failure)) from failure
+        except CONNECT_FAILURES as failure:
+            raise NotConnected(describe(failure)) from failure
+        try:
             yield db
+            self._answered_at = time.monotonic()
+        except LOST_FAILURES as failure:
+            raise ConnectionLost(describe(failure)) from failure
+        except DRIVER_FAILURES as failure:
+            # "the underlying connection is closed", also from Transaction.__aexit__: the
+            # server or the network ended it. Any other driver error is a bug, kept as is.
+            if _closed(db):
+                raise ConnectionLost(describe(failure)) from failure
+            raise
+        finally:
+            # Releasing a broken connection terminates it (the pool opens a new one); that
+            # must not turn a finished piece of work, such as a committed booking, into an error.
+            with contextlib.suppress(Exception):
+                await pool.release(db)
 
     async def _fetch(self, query: str, *args: Any) -> list[Any]:
         async def attempt() -> list[Any]:
@@ -125,6 +207,11 @@ class PostgresLedger:
                 return await work(db)
 
         return await with_retries(attempt, replay_safe=replay_safe)
+
+    async def transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
+        """Run `work(connection)` as one transaction with the ledger's retries, its bounded wait
+        for a connection and its BackendUnavailable kinds (for tools and backend tests)."""
+        return await self._transaction(work, replay_safe=replay_safe)
 
     async def bind_pepper(self, fingerprint: str) -> None:
         async def bind(db: Any) -> str:
