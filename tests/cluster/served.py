@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from tests import backends
@@ -41,6 +42,7 @@ class Cluster:
     prefix: str
     workdir: Path
     campaign: DemoCampaign
+    redis_url: str = backends.REDIS_URL
 
     @property
     def campaign_file(self) -> Path:
@@ -59,7 +61,7 @@ class Cluster:
     def env(self, **extra: str) -> dict[str, str]:
         return {
             **os.environ,
-            "VAXBOOK_DATABASE_URL": self.database_url, "VAXBOOK_REDIS_URL": backends.REDIS_URL,
+            "VAXBOOK_DATABASE_URL": self.database_url, "VAXBOOK_REDIS_URL": self.redis_url,
             "VAXBOOK_REDIS_PREFIX": self.prefix, "VAXBOOK_CAMPAIGN_FILE": str(self.campaign_file),
             "VAXBOOK_PEPPER": "p1:cluster-test-pepper", "VAXBOOK_SIGNING_KEYS": SIGNING_KEYS,
             "VAXBOOK_CSRF_KEYS": "c1:cluster-test-csrf-key", "VAXBOOK_DEV_MODE": "true",
@@ -116,6 +118,7 @@ async def add_slots(
 class Served:
     url: str
     process: subprocess.Popen[bytes]
+    log: Path | None = None  # what the server printed (warnings and errors)
 
     def workers(self) -> list[int]:
         """Process ids of the uvicorn workers (children that are not multiprocessing helpers)."""
@@ -139,7 +142,8 @@ def serve(
             del env[variable.removesuffix("_FILE")]
             env[variable] = str(workdir / name)
     port = free_port()
-    log = (workdir / f"serve-{port}.log").open("wb")
+    log_path = workdir / f"serve-{port}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "vaxbook", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
@@ -148,7 +152,7 @@ def serve(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, process, workers)
-        yield Served(url, process)
+        yield Served(url, process, log_path)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -171,3 +175,41 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], workers: int) -> None
                 return
         time.sleep(0.1)
     raise RuntimeError("vaxbook serve did not become ready")
+
+
+_OF_CLINIC = "SELECT b.* FROM bookings b JOIN slots f ON f.id = b.first_slot_id WHERE f.clinic_id = $1"
+
+
+async def ledger_invariants(cluster: Cluster, clinic_id: str) -> dict[str, int]:
+    """Whatever happened, the database is consistent: counters equal the bookings holding them."""
+    connection = await asyncpg.connect(cluster.database_url)
+    try:
+        mismatched = await connection.fetchval(
+            "SELECT count(*) FROM shares sh WHERE sh.booked <> (SELECT count(*) FROM bookings b"
+            " WHERE b.first_slot_id = sh.slot_id AND b.share_group = sh.grp AND b.cancelled_at IS NULL)"
+        )
+        seconds = await connection.fetchval(
+            "SELECT count(*) FROM slots s WHERE s.second_booked <> (SELECT count(*) FROM bookings b"
+            " WHERE b.second_slot_id = s.id AND b.cancelled_at IS NULL)"
+        )
+        doubled = await connection.fetchval(
+            "SELECT count(*) FROM (SELECT person_key FROM bookings WHERE cancelled_at IS NULL"
+            " GROUP BY person_key HAVING count(*) > 1) d"
+        )
+        active = await connection.fetchval(
+            f"SELECT count(*) FROM ({_OF_CLINIC}) b WHERE cancelled_at IS NULL", clinic_id
+        )
+        return {"mismatched": mismatched + seconds, "doubled": doubled, "active": active}
+    finally:
+        await connection.close()
+
+
+async def stored_ids(cluster: Cluster, clinic_id: str) -> set[str]:
+    connection = await asyncpg.connect(cluster.database_url)
+    try:
+        rows = await connection.fetch(
+            f"SELECT id FROM ({_OF_CLINIC}) b WHERE cancelled_at IS NULL", clinic_id
+        )
+        return {r[0] for r in rows}
+    finally:
+        await connection.close()

@@ -12,12 +12,20 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
 from tests import backends
-from tests.cluster.served import Cluster, Served, add_slots, drop_cluster, new_cluster, serve
+from tests.cluster.served import (
+    Cluster,
+    Served,
+    add_slots,
+    drop_cluster,
+    ledger_invariants,
+    new_cluster,
+    serve,
+    stored_ids,
+)
 from tests.journey import Person, book, join, person_number, status, verify
 
 
@@ -54,44 +62,6 @@ async def attempt(
         )
     except httpx.TransportError:
         return None
-
-
-_OF_CLINIC = "SELECT b.* FROM bookings b JOIN slots f ON f.id = b.first_slot_id WHERE f.clinic_id = $1"
-
-
-async def ledger_invariants(cluster: Cluster, clinic_id: str) -> dict[str, int]:
-    """Whatever happened, the database is consistent: counters equal the bookings holding them."""
-    connection = await asyncpg.connect(cluster.database_url)
-    try:
-        mismatched = await connection.fetchval(
-            "SELECT count(*) FROM shares sh WHERE sh.booked <> (SELECT count(*) FROM bookings b"
-            " WHERE b.first_slot_id = sh.slot_id AND b.share_group = sh.grp AND b.cancelled_at IS NULL)"
-        )
-        seconds = await connection.fetchval(
-            "SELECT count(*) FROM slots s WHERE s.second_booked <> (SELECT count(*) FROM bookings b"
-            " WHERE b.second_slot_id = s.id AND b.cancelled_at IS NULL)"
-        )
-        doubled = await connection.fetchval(
-            "SELECT count(*) FROM (SELECT person_key FROM bookings WHERE cancelled_at IS NULL"
-            " GROUP BY person_key HAVING count(*) > 1) d"
-        )
-        active = await connection.fetchval(
-            f"SELECT count(*) FROM ({_OF_CLINIC}) b WHERE cancelled_at IS NULL", clinic_id
-        )
-        return {"mismatched": mismatched + seconds, "doubled": doubled, "active": active}
-    finally:
-        await connection.close()
-
-
-async def stored_ids(cluster: Cluster, clinic_id: str) -> set[str]:
-    connection = await asyncpg.connect(cluster.database_url)
-    try:
-        rows = await connection.fetch(
-            f"SELECT id FROM ({_OF_CLINIC}) b WHERE cancelled_at IS NULL", clinic_id
-        )
-        return {r[0] for r in rows}
-    finally:
-        await connection.close()
 
 
 async def test_a_device_and_a_place_are_the_same_on_every_worker(cluster: Cluster, tmp_path: Path) -> None:
