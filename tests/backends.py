@@ -22,7 +22,9 @@ from vaxbook.adapters.postgres.migrate import upgrade
 POSTGRES_URL = os.environ.get("VAXBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("VAXBOOK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 T = TypeVar("T")
-LEDGER_TABLES = "clinics, slots, shares, bookings, idempotency, line_checkpoints, ledger_meta"
+LEDGER_TABLES = (
+    "clinics, slots, shares, bookings, idempotency, line_checkpoints, ledger_meta, line_places, verifications"
+)
 
 
 def _with_database(url: str, name: str) -> str:

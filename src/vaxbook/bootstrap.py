@@ -169,6 +169,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
             hold_seconds=settings.verification_hold_seconds,
             proof_of_work_key=hashlib.sha256(b"vaxbook-pow:" + keys.signing.current.secret).digest(),
             proof_of_work_difficulty=settings.proof_of_work_difficulty,
+            ledger=ledger,
         ),
         eligibility=eligibility,
         waiting_room=waiting_room,

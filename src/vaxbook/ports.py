@@ -110,6 +110,24 @@ class Ledger(Protocol):
     async def booking_of(self, person_key: str) -> Booking | None: ...
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]: ...
 
+    # What the gate must not forget, kept durably (the gate may lose everything).
+    async def place_of(self, line_id: str, person_key: str) -> int | None: ...
+
+    async def hold_place(self, line_id: str, person_key: str, number: int) -> int:
+        """Record `number` as the person's place in the line unless they hold one; the place held."""
+        ...
+
+    async def move_place(self, line_id: str, person_key: str, number: int) -> None:
+        """The person's place was used up and the gate gave them `number`, at the back."""
+        ...
+
+    async def claim_verification(
+        self, person_key: str, device_id: str, now: float, hold_seconds: int
+    ) -> VerificationOutcome:
+        """The gate's rule on the durable record: refuse another device, or a second verification,
+        within hold_seconds of the last one; else record this one (device and time)."""
+        ...
+
 
 @dataclass(frozen=True)
 class VerificationOutcome:
@@ -163,7 +181,8 @@ class Gate(Protocol):
         ...
 
     async def restore_place(self, line_id: str, person_key: str, number: int) -> None:
-        """Put back a place a signed ticket proves, after the gate lost its state."""
+        """Put back a place the ledger or a signed ticket proves, after the gate lost its state;
+        it replaces any number the gate handed the person since."""
         ...
 
     async def counters(

@@ -101,3 +101,16 @@ async def test_the_cap_counts_live_passes_only(settings: Settings, clock: Manual
         assert (await status(client, second))["state"] == "waiting"
         clock.advance(minutes=5, seconds=1)
         assert (await status(client, second))["state"] == "admitted"
+
+
+async def test_joining_again_after_a_lapsed_pass_keeps_the_place_at_the_back(running: Running) -> None:
+    """The ledger's record of places follows a move to the back: verified again and joining
+    again, the person gets the place at the back, never the used-up one."""
+    await add_clinic_with_slot(running.container.clinics)
+    person = await admitted(running.client, somebody(1))
+    old_number = (await status(running.client, person))["number"]
+    running.clock.advance(minutes=10, seconds=1)
+    moved = (await status(running.client, person))["number"]
+    assert moved > old_number
+    assert (await verify(running.client, person)).status_code == 200
+    assert (await join(running.client, person))["number"] == moved

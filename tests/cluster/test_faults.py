@@ -199,3 +199,51 @@ async def test_a_page_says_try_again_shortly_when_redis_is_down(
         page = await client.get("/verify")
         assert page.status_code == 503
         assert "잠시 후 다시 시도해 주세요" in page.text
+
+
+@CLUSTER
+async def test_after_redis_loses_everything_nobody_holds_two_places_or_is_taken_over(
+    settings: Settings, clock: ManualClock, private_redis: PrivateRedis
+) -> None:
+    """After Redis restarts empty, joining again returns each person's place (never a second one at
+    the back), a newcomer comes after all of them, the admitted stay admitted, a second device is
+    refused (409) and so is a second verification within 10 minutes (429): the ledger remembers."""
+    async with app_with(settings, clock, redis_url=private_redis.url, admission_rate=1.0) as (
+        container, client
+    ):
+        await add_clinic_with_slot(container.clinics)
+        crowd = await line_of_five(client, clock)
+        private_redis.restart()
+        for number, person in enumerate(crowd, 1):
+            again = await client.post("/api/line/join", headers=person.bearer(person.identity))
+            assert again.status_code == 200 and again.json()["number"] == number
+        (newcomer,) = people(6)[5:]
+        assert (await verify(client, newcomer)).status_code == 200
+        assert (await join(client, newcomer))["number"] == 6
+        assert (await status(client, crowd[1]))["state"] == "admitted"
+        intruder = Person(crowd[0].number, "another-device")
+        taken = await verify(client, intruder)
+        assert taken.status_code == 409 and taken.json()["code"] == "device_bound_elsewhere"
+        twice = await verify(client, crowd[2])
+        assert twice.status_code == 429 and twice.json()["code"] == "verification_too_frequent"
+
+
+@CLUSTER
+async def test_after_redis_loses_everything_nobody_admitted_goes_back_on_any_worker(
+    settings: Settings, clock: ManualClock, private_redis: PrivateRedis
+) -> None:
+    """People admitted through one worker are still admitted when they ask another worker, which
+    never saw them admitted, after Redis restarts empty: admissions are saved before they are told."""
+    changes = dict(redis_url=private_redis.url, admission_rate=1.0)
+    async with (
+        app_with(settings, clock, **changes) as (container, one),
+        app_with(settings, clock, **changes) as (_, two),
+    ):
+        await add_clinic_with_slot(container.clinics)
+        crowd = await line_of_five(one, clock)
+        assert (await status(two, crowd[3]))["state"] == "waiting"  # what worker two last saw
+        clock.advance(seconds=2)
+        assert (await status(one, crowd[3]))["state"] == "admitted"
+        private_redis.restart()
+        assert (await status(two, crowd[3]))["state"] == "admitted"
+        assert (await status(two, crowd[4]))["number"] == 5

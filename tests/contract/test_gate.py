@@ -127,6 +127,13 @@ async def test_restored_place_keeps_its_number(gate: Gate) -> None:
     assert await gate.join_line("L", "new", True, 1) == 10
 
 
+async def test_a_restored_place_replaces_one_handed_out_since(gate: Gate) -> None:
+    """A gate that lost its state numbers a returning person anew; the proven place replaces it."""
+    assert await gate.join_line("L", "p1", True, 1) == 1
+    await gate.restore_place("L", "p1", 9)
+    assert await gate.join_line("L", "p1", True, 1) == 9
+
+
 async def test_method_figures_count_calls_in_flight_and_recent_latency(gate: Gate) -> None:
     """Started calls count as in flight until finished; finished ones average into the latency."""
     first = await gate.method_started("kakao", "c1", 10)

@@ -129,3 +129,40 @@ async def test_constraints_refuse_overbooking_that_code_forgot(
                 await connection.execute(statement)
         finally:
             await connection.close()
+
+
+async def test_a_place_once_held_is_the_one_returned(ledger: Ledger) -> None:
+    """The first number recorded for a person in a line is theirs; a later, different one yields to it."""
+    assert await ledger.place_of("L", "p1") is None
+    assert await ledger.hold_place("L", "p1", 7) == 7
+    assert await ledger.hold_place("L", "p1", 42) == 7
+    assert await ledger.place_of("L", "p1") == 7
+    assert await ledger.hold_place("other-line", "p1", 3) == 3
+
+
+async def test_one_verification_per_hold_and_one_device_on_the_durable_record(ledger: Ledger) -> None:
+    """Within the hold a second device is refused until the hold ends and the same device is told
+    to wait; after it, anyone may verify again."""
+    assert (await ledger.claim_verification("p", "phone", 1000.0, 600)).ok
+    other = await ledger.claim_verification("p", "laptop", 1100.0, 600)
+    assert not other.ok and other.device_bound_until == 1600.0
+    again = await ledger.claim_verification("p", "phone", 1100.0, 600)
+    assert not again.ok and again.retry_after == 500.0
+    assert (await ledger.claim_verification("p", "laptop", 1600.0, 600)).ok
+
+
+async def test_two_devices_verifying_one_person_at_once_cannot_both_win(ledger: Ledger) -> None:
+    """Ten devices claim the same person at the same moment: exactly one is bound."""
+    outcomes = await asyncio.gather(
+        *(ledger.claim_verification("p", f"device-{i}", 1000.0, 600) for i in range(10))
+    )
+    assert sum(o.ok for o in outcomes) == 1
+
+
+async def test_a_place_moved_to_the_back_is_the_one_held_after(ledger: Ledger) -> None:
+    """A used-up place moved to the back is the person's place from then on; places never move forward."""
+    assert await ledger.hold_place("L", "p1", 3) == 3
+    await ledger.move_place("L", "p1", 40)
+    await ledger.move_place("L", "p1", 12)  # a stale worker's move
+    assert await ledger.hold_place("L", "p1", 99) == 40
+    assert await ledger.place_of("L", "p1") == 40

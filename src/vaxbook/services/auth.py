@@ -17,7 +17,7 @@ from vaxbook.domain.identity import (
     person_key,
 )
 from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
-from vaxbook.ports import Clock, Gate, IdentityProvider, Signer
+from vaxbook.ports import Clock, Gate, IdentityProvider, Ledger, Signer
 from vaxbook.services.throttle import Throttle, too_many_requests
 
 PENDING_SECONDS = 180
@@ -66,7 +66,9 @@ class AuthService:
         hold_seconds: int,
         proof_of_work_key: bytes = b"",
         proof_of_work_difficulty: int = 0,
+        ledger: Ledger,
     ) -> None:
+        self._ledger = ledger
         self._providers = providers
         self._gate = gate
         self._signer = signer
@@ -173,9 +175,13 @@ class AuthService:
                                attempts_left=MAX_CODE_TRIES - tries)
         await self._throttle.give_back(counted)
         now = self._clock.now().timestamp()
-        outcome = await self._gate.claim_verification(
-            pending.person, device_id, now, self._hold_seconds
-        )
+        # The ledger's record decides first: it survives a gate that lost its state, so a
+        # second device or a second verification within the hold is refused even then.
+        outcome = await self._ledger.claim_verification(pending.person, device_id, now, self._hold_seconds)
+        if outcome.ok:
+            outcome = await self._gate.claim_verification(
+                pending.person, device_id, now, self._hold_seconds
+            )
         if outcome.device_bound_until is not None:
             until = datetime.fromtimestamp(outcome.device_bound_until, UTC)
             raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE,

@@ -84,9 +84,17 @@ class WaitingRoom:
         assert window is not None  # window_to_join raises otherwise
         if await self._sold_out(window):
             raise VaxbookError(Problem.SOLD_OUT)
-        number = await self._gate.join_line(
-            window.id, identity.person, self._opened(window), secrets.randbits(63)
-        )
+        # The ledger's record first: a gate that lost its state would number the person again,
+        # at the back, leaving a hole ahead of everyone who joins later.
+        number = await self._ledger.place_of(window.id, identity.person)
+        if number is not None:
+            await self._gate.restore_place(window.id, identity.person, number)
+        else:
+            number = await self._gate.join_line(
+                window.id, identity.person, self._opened(window), secrets.randbits(63)
+            )
+            if number is not None:
+                number = await self._held_place(window.id, identity.person, number)
         ticket = Ticket(
             person=identity.person, device=identity.device, line=window.id, number=number,
             birth=identity.birth, name=identity.name, iat=self._now(),
@@ -107,9 +115,17 @@ class WaitingRoom:
                 window.id, ticket.person, self._opened(window), secrets.randbits(63)
             )
             if number is not None:
-                ticket = _renumbered(ticket, number)
+                ticket = _renumbered(ticket, await self._held_place(window.id, ticket.person, number))
                 ticket_token = self._signer.sign(ticket)  # a new token only when the place changed
         return await self._view(ticket, window, ticket_token)
+
+    async def _held_place(self, line_id: str, person: str, number: int) -> int:
+        """The person's one place: the ledger keeps the first number the gate gave them, and a
+        number the gate gave since (it lost its state) yields to it."""
+        held = await self._ledger.hold_place(line_id, person, number)
+        if held != number:
+            await self._gate.restore_place(line_id, person, held)
+        return held
 
     async def finished(self, admission: AdmissionPass) -> None:
         """The person booked: free their place among those booking at once."""
@@ -146,6 +162,8 @@ class WaitingRoom:
                 return LineView("admitted", token, window.id, ticket.number, 0, 0.0, 0.0,
                                 admission_pass=self._admission(ticket, window, until))
             # The place's pass lapsed unused or was spent: the person is at the back now.
+            # The ledger's record follows, or a re-join would hand the used-up place back.
+            await self._ledger.move_place(window.id, ticket.person, number)
             ticket = _renumbered(ticket, number)
             token = self._signer.sign(ticket)
             counters = await self._line_counters(window.id, fresh=True)

@@ -149,7 +149,7 @@ class MemoryGate:
     async def restore_place(self, line_id: str, person_key: str, number: int) -> None:
         line = self._line(line_id)
         line.opened = True
-        line.places.setdefault(person_key, number)
+        line.places[person_key] = number  # the proven place replaces one handed out since
         line.issued = max(line.issued, number)
 
     async def counters(self, line_id: str, now: float, rate: float, cap: int | None) -> LineCounters:

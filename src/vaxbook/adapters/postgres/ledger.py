@@ -14,7 +14,7 @@ import asyncpg
 from cachetools import LRUCache
 
 from vaxbook.adapters.outages import reports_outages
-from vaxbook.adapters.postgres import bookings
+from vaxbook.adapters.postgres import bookings, gate_records
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
 from vaxbook.adapters.postgres.retry import (
@@ -38,7 +38,7 @@ from vaxbook.domain.booking import (
     SlotFree,
 )
 from vaxbook.domain.inventory import SecondDoseCandidate
-from vaxbook.ports import WRONG_PEPPER, BackendBusy, WrongPepper
+from vaxbook.ports import WRONG_PEPPER, BackendBusy, VerificationOutcome, WrongPepper
 
 T = TypeVar("T")
 _FREE = "SUM(sh.capacity - sh.booked)::integer"
@@ -389,3 +389,22 @@ class PostgresLedger:
             clinic_id, day,
         )
         return [ClinicListRow(*row) for row in rows]
+
+    # what the gate must not forget -----------------------------------------------------
+    async def place_of(self, line_id: str, person_key: str) -> int | None:
+        rows = await self._fetch("SELECT number FROM line_places WHERE line_id = $1 AND person_key = $2",
+                                 line_id, person_key)
+        return int(rows[0][0]) if rows else None
+
+    async def hold_place(self, line_id: str, person_key: str, number: int) -> int:
+        return await self._transaction(lambda db: gate_records.hold_place(db, line_id, person_key, number))
+
+    async def move_place(self, line_id: str, person_key: str, number: int) -> None:
+        await self._transaction(lambda db: gate_records.move_place(db, line_id, person_key, number))
+
+    async def claim_verification(
+        self, person_key: str, device_id: str, now: float, hold_seconds: int
+    ) -> VerificationOutcome:
+        return await self._transaction(
+            lambda db: gate_records.claim_verification(db, person_key, device_id, now, hold_seconds)
+        )

@@ -61,7 +61,7 @@ class RedisGate:
         self._url = url
         self._pool_size = pool_size
         self._checkpoints = checkpoints
-        self._saved: dict[str, float] = {}  # line -> monotonic time of its last checkpoint
+        self._saved: dict[str, tuple[float, int]] = {}  # line -> (monotonic time, admitted) last saved
         self._prefix = prefix
         self._client: Any = None
         self._scripts: dict[str, Any] = {}
@@ -168,18 +168,33 @@ class RedisGate:
 
     async def counters(self, line_id: str, now: float, rate: float, cap: int | None) -> LineCounters:
         seen = await self._floor(line_id)
-        issued, admitted = await self._run(
-            "counters", [self._line(line_id), self._line(line_id, "holders")],
-            [repr(now), repr(rate), -1 if cap is None else cap, seen.issued, seen.admitted],
-        )
+        keys = [self._line(line_id), self._line(line_id, "holders")]
+        args = [repr(now), repr(rate), -1 if cap is None else cap]
+        issued, admitted = await self._run("counters", keys, [*args, seen.issued, seen.admitted,
+                                                              int(self._checkpoints is None)])
+        if int(issued) < 0:
+            # Redis lost the line (or never counted it): restart it from the durable copy, which
+            # holds every admission anyone was told of, not from what this worker happened to see.
+            assert self._checkpoints is not None
+            saved = await self._checkpoints.load(line_id)
+            if saved is not None:
+                self._remember(line_id, saved)
+            seen = self._seen[line_id]
+            issued, admitted = await self._run("counters", keys, [*args, seen.issued, seen.admitted, 1])
         counters = LineCounters(int(issued), int(admitted))
         self._remember(line_id, counters)
-        if self._checkpoints is not None and time.monotonic() - self._saved.get(line_id, 0.0) >= (
-            CHECKPOINT_SECONDS
-        ):
-            self._saved[line_id] = time.monotonic()
-            await self._checkpoints.save(line_id, counters)
+        await self._checkpoint(line_id, counters)
         return counters
+
+    async def _checkpoint(self, line_id: str, counters: LineCounters) -> None:
+        """Save the counters durably before anyone is told of an admission past the saved copy
+        (so a Redis loss sends nobody admitted back), and at least once a second."""
+        if self._checkpoints is None:
+            return
+        last = self._saved.get(line_id)
+        if last is None or counters.admitted > last[1] or time.monotonic() - last[0] >= CHECKPOINT_SECONDS:
+            self._saved[line_id] = (time.monotonic(), counters.admitted)
+            await self._checkpoints.save(line_id, counters)
 
     async def _floor(self, line_id: str) -> LineCounters:
         """What this worker knows of the line, starting from the durable copy on first use."""

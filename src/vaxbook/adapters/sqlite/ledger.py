@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 
+from vaxbook.adapters.sqlite import gate_records
 from vaxbook.adapters.sqlite.schema import migrate
 from vaxbook.domain.booking import (
     Booking,
@@ -28,7 +29,7 @@ from vaxbook.domain.booking import (
 )
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
-from vaxbook.ports import WRONG_PEPPER, WrongPepper
+from vaxbook.ports import WRONG_PEPPER, VerificationOutcome, WrongPepper
 
 _SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
 _FREE = "SUM(sh.capacity - sh.booked)"
@@ -77,6 +78,26 @@ class SqliteLedger:
             (recorded,) = db.execute("SELECT value FROM ledger_meta WHERE name = 'pepper'").fetchone()
         if recorded != fingerprint:
             raise WrongPepper(WRONG_PEPPER)
+
+    # what the gate must not forget -----------------------------------------------------
+    async def place_of(self, line_id: str, person_key: str) -> int | None:
+        row = self._conn.execute("SELECT number FROM line_places WHERE line_id = ? AND person_key = ?",
+                                 (line_id, person_key)).fetchone()
+        return int(row[0]) if row else None
+
+    async def hold_place(self, line_id: str, person_key: str, number: int) -> int:
+        with _transaction(self._conn) as db:
+            return gate_records.hold_place(db, line_id, person_key, number)
+
+    async def move_place(self, line_id: str, person_key: str, number: int) -> None:
+        with _transaction(self._conn) as db:
+            gate_records.move_place(db, line_id, person_key, number)
+
+    async def claim_verification(
+        self, person_key: str, device_id: str, now: float, hold_seconds: int
+    ) -> VerificationOutcome:
+        with _transaction(self._conn) as db:
+            return gate_records.claim_verification(db, person_key, device_id, now, hold_seconds)
 
     # inventory -------------------------------------------------------------------------
     async def add_clinic(self, clinic: Clinic, key_hash: str) -> None:

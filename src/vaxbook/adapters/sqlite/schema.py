@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from vaxbook.adapters.sqlite import gate_records
+
 VERSION = 1
 
 SCHEMA = """
@@ -78,7 +80,7 @@ def migrate(connection: sqlite3.Connection) -> None:
     """Create the schema if absent and record its version; safe to run any number of times."""
     # executescript commits on its own, so the script carries its own transaction.
     connection.executescript(
-        "BEGIN IMMEDIATE;" + SCHEMA
+        "BEGIN IMMEDIATE;" + SCHEMA + gate_records.SCHEMA
         + f"INSERT INTO schema_version (version) SELECT {VERSION}"
         " WHERE NOT EXISTS (SELECT 1 FROM schema_version); COMMIT;"
     )

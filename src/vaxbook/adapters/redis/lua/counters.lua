@@ -2,12 +2,18 @@
 -- The token bucket of vaxbook.domain.queue.advance_admitted: whichever worker asks first
 -- advances it, so no leader is needed and a dead worker stalls nothing.
 -- KEYS: line hash, holders zset (person -> pass expiry);
--- ARGV: now, rate, cap (-1: none), issued floor, admitted floor.
+-- ARGV: now, rate, cap (-1: none), issued floor, admitted floor, floors durable (0/1).
+-- A line never counted here (Redis lost it, or its first use) is only started from floors
+-- that include the durable copy: asked with floors that do not, it answers {-1, -1} and
+-- writes nothing, and the caller asks again with the durable copy's.
 local line, holders = KEYS[1], KEYS[2]
 local now, rate, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local v = redis.call('HMGET', line, 'issued', 'admitted', 'tokens', 'tick', 'waiting')
+if not v[4] and ARGV[6] == '0' then
+  return {-1, -1}
+end
 redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
 local active = redis.call('ZCARD', holders)
-local v = redis.call('HMGET', line, 'issued', 'admitted', 'tokens', 'tick', 'waiting')
 -- The floors are what this worker last saw: after Redis lost the line they restore it.
 local issued = math.max(v[1] and tonumber(v[1]) or 0, tonumber(ARGV[4]))
 local admitted = math.max(v[2] and tonumber(v[2]) or 0, tonumber(ARGV[5]))
