@@ -68,13 +68,15 @@ FAST: dict[str, Any] = dict(
     counters_cache_seconds=0.0,
     browse_cache_seconds=0.0,
     sim_latency_ms={m: 0.0 for m in ("mobile", "kakao", "naver", "pass")},
+    # Tests deliver the outbox themselves (container.dispatcher.run_once), when they choose.
+    notify_dispatcher=False,
 )
 
 
 # Every secret given, so no test writes a key file outside its own directories.
 TEST_KEYS: dict[str, Any] = dict(
     pepper="p1:test-pepper-0123456789", signing_keys="s1:test-signing-0123456789",
-    csrf_keys="c1:test-csrf-0123456789",
+    csrf_keys="c1:test-csrf-0123456789", contact_keys="k1:test-contact-0123456789",
 )
 
 

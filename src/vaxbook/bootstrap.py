@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
+from vaxbook.adapters.contact_sealer import AesGcmContactSealer
 from vaxbook.adapters.identity_sim import SimulatedProvider
 from vaxbook.adapters.memory.gate import MemoryGate
-from vaxbook.adapters.notify_log import LogNotifier
+from vaxbook.adapters.notify.log import LogNotifier
 from vaxbook.adapters.signer import JwtSigner
 from vaxbook.adapters.sqlite.ledger import SqliteLedger
+from vaxbook.adapters.sqlite.outbox import SqliteOutbox
 from vaxbook.config import METHODS, Settings
 from vaxbook.domain.campaign import Campaign, load_campaign
 from vaxbook.keys import Keys, pepper_fingerprint
-from vaxbook.ports import Clock, Gate, IdentityProvider, Ledger, Signer
+from vaxbook.ports import Clock, ContactSealer, Gate, IdentityProvider, Ledger, Notifier, Outbox, Signer
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
 from vaxbook.services.clinics import ClinicService
 from vaxbook.services.eligibility import EligibilityService
+from vaxbook.services.outbox import Dispatcher, DispatchSettings
+from vaxbook.services.retention import RetentionService
 from vaxbook.services.throttle import Limits, Throttle
 from vaxbook.services.waiting_room import LineSettings, WaitingRoom
 
@@ -94,6 +100,64 @@ def build_ledger(settings: Settings) -> Ledger:
     return LEDGERS[scheme](settings.database_url, settings)
 
 
+def build_outbox(ledger: Ledger) -> Outbox:
+    """The outbox lives in the ledger's own database, so messages commit with bookings."""
+    if isinstance(ledger, SqliteLedger):
+        return SqliteOutbox(ledger)
+    from vaxbook.adapters.postgres.ledger import PostgresLedger  # noqa: PLC0415  # as for the ledger
+    from vaxbook.adapters.postgres.outbox import PostgresOutbox  # noqa: PLC0415  # as above
+
+    if isinstance(ledger, PostgresLedger):
+        return PostgresOutbox(ledger)
+    raise ValueError(f"no outbox for the ledger {type(ledger).__name__}")
+
+
+def _webhook(settings: Settings) -> Notifier:
+    from vaxbook.adapters.notify.webhook import WebhookNotifier  # noqa: PLC0415  # only when chosen
+
+    if not settings.notify_webhook_url or not settings.notify_webhook_secret:
+        raise ValueError("the webhook channel needs VAXBOOK_NOTIFY_WEBHOOK_URL and"
+                         " VAXBOOK_NOTIFY_WEBHOOK_SECRET")
+    return WebhookNotifier(settings.notify_webhook_url, settings.notify_webhook_secret,
+                           timeout_seconds=settings.notify_webhook_timeout_seconds,
+                           tries=settings.notify_webhook_tries)
+
+
+def _email(settings: Settings) -> Notifier:
+    from vaxbook.adapters.notify.email import EmailNotifier  # noqa: PLC0415  # only when chosen
+
+    return EmailNotifier(
+        settings.notify_smtp_host, settings.notify_smtp_port, settings.notify_smtp_sender,
+        username=settings.notify_smtp_username, password=settings.notify_smtp_password,
+        starttls=settings.notify_smtp_starttls, timeout_seconds=settings.notify_smtp_timeout_seconds,
+    )
+
+
+# Notification channels by name (VAXBOOK_NOTIFY_CHANNELS); every message goes through each.
+CHANNELS: dict[str, Callable[[Settings], Notifier]] = {
+    "log": lambda settings: LogNotifier(),
+    "webhook": _webhook,
+    "email": _email,
+}
+
+
+def build_channels(settings: Settings) -> list[Notifier]:
+    unknown = [name for name in settings.notify_channels if name not in CHANNELS]
+    if unknown:
+        raise ValueError(f"unknown notification channel(s) {unknown} (VAXBOOK_NOTIFY_CHANNELS);"
+                         f" known: {', '.join(CHANNELS)}")
+    return [CHANNELS[name](settings) for name in settings.notify_channels]
+
+
+def dispatch_settings(settings: Settings) -> DispatchSettings:
+    return DispatchSettings(
+        poll_seconds=settings.notify_poll_seconds, batch=settings.notify_batch,
+        lease_seconds=settings.notify_lease_seconds, max_attempts=settings.notify_max_attempts,
+        backoff_seconds=settings.notify_backoff_seconds,
+        backoff_cap_seconds=settings.notify_backoff_cap_seconds,
+    )
+
+
 def build_identity_providers(settings: Settings, keys: Keys) -> dict[str, IdentityProvider]:
     name = settings.identity_provider
     if name not in IDENTITY_PROVIDERS:
@@ -125,6 +189,10 @@ class Container:
     waiting_room: WaitingRoom
     booking: BookingService
     clinics: ClinicService
+    outbox: Outbox
+    sealer: ContactSealer | None
+    dispatcher: Dispatcher
+    retention: RetentionService
 
     async def start(self) -> None:
         await self.ledger.open()
@@ -140,6 +208,19 @@ class Container:
         await self.gate.close()
         await self.ledger.close()
 
+    def start_dispatcher(self) -> tuple[asyncio.Task[None], asyncio.Event]:
+        """The outbox dispatcher as a task of this process; set the event to stop it."""
+        stop = asyncio.Event()
+
+        async def run() -> None:
+            try:
+                await self.dispatcher.run(stop)
+            except Exception:
+                logging.getLogger("vaxbook.notify").exception("the outbox dispatcher stopped")
+                raise
+
+        return asyncio.create_task(run(), name="vaxbook-outbox-dispatcher"), stop
+
 
 def build(settings: Settings, clock: Clock | None = None) -> Container:
     """Everything the entry points need, wired once."""
@@ -147,6 +228,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     campaign = load_campaign(settings.campaign_file)
     keys = settings.keys()
     ledger, gate = build_ledger(settings), build_gate(settings)
+    outbox = build_outbox(ledger)
+    sealer: ContactSealer | None = AesGcmContactSealer(keys.contact) if keys.contact else None
     signer = JwtSigner(keys.signing, lambda: clock.now().timestamp(), keys.identity)
     providers = build_identity_providers(settings, keys)
     throttle = Throttle(gate, clock, keys.pepper, limits_of(settings))
@@ -170,14 +253,20 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
             proof_of_work_key=hashlib.sha256(b"vaxbook-pow:" + keys.signing.current.secret).digest(),
             proof_of_work_difficulty=settings.proof_of_work_difficulty,
             ledger=ledger,
+            contact_sealer=sealer,
         ),
         eligibility=eligibility,
         waiting_room=waiting_room,
         booking=BookingService(
-            campaign, ledger, gate, clock, LogNotifier(), waiting_room,
+            campaign, ledger, gate, clock, waiting_room,
             browse_cache_seconds=settings.browse_cache_seconds,
         ),
         clinics=ClinicService(ledger, throttle=throttle),
+        outbox=outbox,
+        sealer=sealer,
+        dispatcher=Dispatcher(campaign, ledger, outbox, sealer, build_channels(settings), clock,
+                              dispatch_settings(settings)),
+        retention=RetentionService(campaign, outbox, clock),
     )
 
 

@@ -22,6 +22,8 @@ campaign_app = typer.Typer(help="Campaign files.", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
 db_app = typer.Typer(help="The ledger's database (cluster mode: PostgreSQL).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+retention_app = typer.Typer(help="Personal data kept only as long as it is needed.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 app.command()(rush)
 app.command()(simulate)
 console = Console()
@@ -194,3 +196,59 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     for name in applied:
         console.print(f"applied [bold]{name}[/bold]")
     console.print(f"database schema at version {version}" + ("" if applied else " (already current)"))
+
+
+@app.command()
+def notify(
+    database_url: DatabaseUrl = None,
+    campaign_file: CampaignFile = None,
+    once: bool = typer.Option(False, "--once", help="deliver what is due now, then exit"),
+) -> None:
+    """Run the outbox dispatcher alone (with VAXBOOK_NOTIFY_DISPATCHER=false on the servers)."""
+    from vaxbook.bootstrap import build  # noqa: PLC0415  # keeps start-up of other commands light
+
+    settings = _apply(database_url, None, campaign_file)
+
+    async def run() -> int:
+        built = build(settings)
+        await built.start()
+        try:
+            if once:
+                total = 0
+                while (claimed := await built.dispatcher.run_once()) > 0:
+                    total += claimed
+                return total
+            await built.dispatcher.run(asyncio.Event())  # until interrupted
+            return 0
+        finally:
+            await built.stop()
+
+    try:
+        delivered = asyncio.run(run())
+    except KeyboardInterrupt:
+        return
+    console.print(f"{delivered} message(s) handled")
+
+
+@retention_app.command("purge")
+def retention_purge(database_url: DatabaseUrl = None, campaign_file: CampaignFile = None) -> None:
+    """Delete every kept contact (phone, e-mail) once the campaign's last dose day is over."""
+    from vaxbook.bootstrap import build  # noqa: PLC0415  # as above
+    from vaxbook.services.retention import PurgeResult  # noqa: PLC0415  # as above
+
+    settings = _apply(database_url, None, campaign_file)
+
+    async def run() -> PurgeResult:
+        built = build(settings)
+        await built.start()
+        try:
+            return await built.retention.purge()
+        finally:
+            await built.stop()
+
+    result = asyncio.run(run())
+    if result.purged:
+        console.print(f"purged {result.deleted} contact(s); last dose day {result.last_dose_day}")
+    else:
+        console.print(f"nothing purged: the last dose is on {result.last_dose_day};"
+                      f" contacts are deleted from {result.purge_from:%Y-%m-%d %H:%M %Z}")

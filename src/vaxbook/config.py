@@ -55,6 +55,8 @@ class Settings(BaseSettings):
         default=None, description="kid:path to the PEM private key; only on verification nodes")
     identity_public_key_files: str | None = Field(
         default=None, description="kid:path[,kid:path]: PEM public keys that check identity tokens")
+    contact_keys: str | None = Field(default=None, description="keys sealing kept contacts; the first seals")
+    contact_keys_file: Path = Path("var/keys/contact")
     identity_provider: str = Field(default="simulated", description="how identities are verified")
     dev_mode: bool = Field(default=False, description="demo only: reveal simulated verification codes")
 
@@ -118,6 +120,31 @@ class Settings(BaseSettings):
     )
     hsts_seconds: int = Field(default=31_536_000, ge=0, description="Strict-Transport-Security over HTTPS")
 
+    # notifications (docs/notifications.md)
+    notify_channels: list[str] = Field(
+        default=["log"], description='every message goes through each (JSON list: log, webhook, email)',
+    )
+    notify_dispatcher: bool = Field(default=True, description="an outbox dispatcher in each worker")
+    notify_poll_seconds: float = Field(default=2.0, gt=0, description="dispatcher polling interval")
+    notify_batch: int = Field(default=50, ge=1, description="messages one dispatcher claims at a time")
+    notify_lease_seconds: float = Field(default=120.0, gt=0, description="a claim lapses after this long")
+    notify_max_attempts: int = Field(default=8, ge=1, description="tries before a message is dead-lettered")
+    notify_backoff_seconds: float = Field(default=30.0, ge=0, description="the first retry's delay; doubles")
+    notify_backoff_cap_seconds: float = Field(default=3600.0, ge=0, description="the longest retry delay")
+    notify_webhook_url: str | None = Field(default=None, description="where the webhook channel POSTs")
+    notify_webhook_secret: str | None = Field(default=None, description="HMAC key of the signature")
+    notify_webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    notify_webhook_tries: int = Field(default=3, ge=1, description="tries per delivery")
+    notify_smtp_host: str = "127.0.0.1"
+    notify_smtp_port: int = 25
+    notify_smtp_sender: str = "vaxbook@localhost"
+    notify_smtp_username: str | None = None
+    notify_smtp_password: str | None = None
+    notify_smtp_starttls: bool = False
+    notify_smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    standby_hold_minutes: float = Field(default=30.0, gt=0, description="how long an offer holds a place")
+    leftover_hold_minutes: float = Field(default=15.0, gt=0, description="how long a leftover offer holds")
+
     def keys(self) -> Keys:
         """The pepper and the key rings (files are made on first use, mode 0600)."""
         return Keys(
@@ -125,4 +152,5 @@ class Settings(BaseSettings):
             signing=load_ring(self.signing_keys, self.signing_keys_file, "signing_keys"),
             csrf=load_ring(self.csrf_keys, self.csrf_keys_file, "csrf_keys"),
             identity=load_identity_keys(self.identity_private_key_file, self.identity_public_key_files),
+            contact=load_ring(self.contact_keys, self.contact_keys_file, "contact_keys"),
         )

@@ -4,6 +4,8 @@
   rotates (a person key *is* the person: a new pepper would let everyone book again), it
   lives outside the data directory, so a copy of the database is not enough to test
   guesses against it, and the ledger records its fingerprint and refuses any other.
+- Contact keys seal the phone and e-mail kept for notifications (AES-GCM): a key ring too,
+  so they rotate the same way; the database holds only sealed contacts.
 - Signing keys (credentials) and CSRF keys (page forms) are key rings: the first key signs,
   every listed key is accepted, so a new key goes in front and the old one leaves once the
   longest-lived thing it signed has expired (docs/operations.md, "Rotating secrets").
@@ -76,6 +78,7 @@ class Keys:
     signing: KeyRing
     csrf: KeyRing
     identity: IdentityKeys | None = None  # None: identity keys derived from the signing keys
+    contact: KeyRing | None = None  # seals phone and e-mail at rest (AES-GCM); None: not kept
 
 
 def pepper_fingerprint(pepper: Key) -> str:

@@ -17,8 +17,11 @@ from vaxbook.domain.booking import (
     Slot,
     SlotFree,
 )
+from vaxbook.domain.contact import Contact
 from vaxbook.domain.credentials import AdmissionPass, Credential, Identity, PendingVerification, Ticket
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.messages import Letter
+from vaxbook.domain.notices import Notice, NoticeState, OutboxMessage
 from vaxbook.domain.queue import LineCounters
 
 C = TypeVar("C", PendingVerification, Identity, Ticket, AdmissionPass)
@@ -103,11 +106,17 @@ class Ledger(Protocol):
         """Move the person's active booking to another slot, atomically, or raise."""
         ...
 
-    async def cancel(self, person_key: str, at: datetime) -> Booking:
-        """Cancel the active booking and give its places back to the shares they came from."""
+    async def cancel(self, person_key: str, at: datetime, notices: tuple[Notice, ...] = ()) -> Booking:
+        """Cancel the active booking and give its places back to the shares they came from.
+
+        The booking's pending reminders are voided and `notices` written, in the same transaction.
+        """
         ...
 
     async def booking_of(self, person_key: str) -> Booking | None: ...
+    async def booking_by_id(self, booking_id: str) -> Booking | None:
+        """A booking by its id, cancelled or not (what a notification describes)."""
+        ...
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]: ...
 
     # What the gate must not forget, kept durably (the gate may lose everything).
@@ -244,9 +253,59 @@ class IdentityProvider(Protocol):
     async def confirm(self, reference: str, code: str) -> bool: ...
 
 
+class NotificationFailed(Exception):
+    """A channel could not deliver a message now; the outbox tries again later."""
+
+
 class Notifier(Protocol):
-    async def booking_confirmed(self, booking: Booking) -> None: ...
-    async def booking_cancelled(self, booking: Booking) -> None: ...
+    """One channel (log, webhook, e-mail): delivers a letter or raises NotificationFailed.
+
+    A channel may see one letter more than once (after a crash, or when another channel
+    failed); its idempotency key lets the receiver drop the repeat.
+    """
+
+    async def send(self, letter: Letter) -> None: ...
+
+
+class ContactSealer(Protocol):
+    """Seals contact data (AES-GCM, key outside the database) bound to one person key."""
+
+    def seal(self, person_key: str, contact: Contact) -> str: ...
+    def open(self, person_key: str, sealed: str) -> Contact:
+        """The contact, or raise ValueError if the seal is not this person's or its key is gone."""
+        ...
+
+
+class Outbox(Protocol):
+    """The durable outbox, in the ledger's own database; and the contacts it delivers to."""
+
+    async def claim(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+        """Take up to `limit` due messages no one else holds, for `lease_seconds`, atomically.
+
+        Two dispatchers never hold one message at once; a dispatcher that dies lets its
+        lease lapse and the message is claimed again.
+        """
+        ...
+
+    async def settle(
+        self, message: OutboxMessage, state: NoticeState, retry_at: datetime | None, error: str | None
+    ) -> bool:
+        """Mark a claimed message sent, dead, or pending again at `retry_at`; False if the
+        claim was lost (the lease lapsed and another dispatcher took it)."""
+        ...
+
+    async def counts(self) -> dict[NoticeState, int]: ...
+    async def contact_of(self, person_key: str) -> str | None:
+        """The person's sealed contact, if kept."""
+        ...
+
+    async def last_dose_day(self) -> date | None:
+        """The day of the campaign's last second-dose slot (or last slot), if any."""
+        ...
+
+    async def purge_contacts(self) -> int:
+        """Delete every kept contact and void the messages still pending; the number deleted."""
+        ...
 
 
 class BackendBusy(BackendUnavailable):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from vaxbook.domain.notices import Notice
+
 
 @dataclass(frozen=True)
 class Clinic:
@@ -73,6 +75,8 @@ class BookingRequest:
     idempotency_key: str
     fingerprint: str  # what the request asked for; a reused key must ask for the same
     at: datetime
+    notices: tuple[Notice, ...] = ()  # written to the outbox in the booking's own transaction
+    contact: str = ""  # the sealed contact (ports.ContactSealer), kept for notifications only
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class PendingVerification:
     birth: str  # ISO date
     name: str  # masked
     exp: float
+    contact: str = ""  # sealed (AES-GCM): the phone travels to the booking, never in clear
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Identity:
     name: str
     iat: float
     exp: float
+    contact: str = ""  # sealed, as given at verification
 
     @property
     def birth_date(self) -> date:
@@ -49,6 +51,7 @@ class Ticket:
     name: str
     iat: float
     exp: float
+    contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class AdmissionPass:
     name: str
     exp: float
     number: int | None = None  # the place it was issued for: with person and line, the pass's id
+    contact: str = ""  # sealed: the booking keeps it for its notifications
 
     @property
     def birth_date(self) -> date:

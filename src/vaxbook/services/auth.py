@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from vaxbook.domain.contact import Contact, canonical_email, canonical_language
 from vaxbook.domain.credentials import Identity, PendingVerification
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.identity import (
@@ -17,7 +18,7 @@ from vaxbook.domain.identity import (
     person_key,
 )
 from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
-from vaxbook.ports import Clock, Gate, IdentityProvider, Ledger, Signer
+from vaxbook.ports import Clock, ContactSealer, Gate, IdentityProvider, Ledger, Signer
 from vaxbook.services.throttle import Throttle, too_many_requests
 
 PENDING_SECONDS = 180
@@ -67,6 +68,7 @@ class AuthService:
         proof_of_work_key: bytes = b"",
         proof_of_work_difficulty: int = 0,
         ledger: Ledger,
+        contact_sealer: ContactSealer | None = None,
     ) -> None:
         self._ledger = ledger
         self._providers = providers
@@ -79,6 +81,7 @@ class AuthService:
         self._hold_seconds = hold_seconds
         self._pow_key = proof_of_work_key
         self._pow_difficulty = proof_of_work_difficulty
+        self._sealer = contact_sealer
 
     def challenge(self, device_id: str | None) -> Challenge | None:
         """A proof-of-work challenge for this device, or None while bot friction is off."""
@@ -105,7 +108,7 @@ class AuthService:
 
     async def start(
         self, *, name: str, resident_number: str, phone: str, method: str, device_id: str, client: str,
-        proof: tuple[str, str] | None = None,
+        proof: tuple[str, str] | None = None, email: str | None = None, language: str | None = None,
     ) -> StartedVerification:
         """Check the input (and the proof of work, when asked for) and the limits, ask the method
         to send a code, and hand back a signed request. `proof` is (challenge, solution).
@@ -119,6 +122,7 @@ class AuthService:
             raise VaxbookError(Problem.UNKNOWN_METHOD, field="method")
         name = canonical_name(name)
         digits = canonical_phone(phone)
+        contact = Contact(digits, canonical_email(email), canonical_language(language))
         require_device(device_id)
         number = parse_resident_number(resident_number)
         if self._pow_difficulty:
@@ -151,6 +155,8 @@ class AuthService:
             person=person, device=device_id, method=method,
             reference=challenge.reference, birth=number.birth_date.isoformat(),
             name=mask_name(name), exp=now + PENDING_SECONDS,
+            # Sealed, never in clear: a token is readable by whoever holds it.
+            contact=self._sealer.seal(person, contact) if self._sealer is not None else "",
         )
         return StartedVerification(self._signer.sign(pending), PENDING_SECONDS, challenge.dev_code)
 
@@ -192,7 +198,7 @@ class AuthService:
             raise VaxbookError(Problem.VERIFICATION_TOO_FREQUENT, retry_after=int(outcome.retry_after) + 1)
         identity = Identity(
             person=pending.person, device=device_id, birth=pending.birth, name=pending.name,
-            iat=now, exp=now + self._identity_seconds,
+            iat=now, exp=now + self._identity_seconds, contact=pending.contact,
         )
         return Verified(self._signer.sign(identity), identity)
 

@@ -15,7 +15,8 @@ from vaxbook.domain.canonical import check_clinic_id, check_id, check_idempotenc
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
-from vaxbook.ports import Clock, Gate, Ledger, Notifier, Spend
+from vaxbook.domain.notices import Notice, NoticeKind, booking_notices
+from vaxbook.ports import Clock, Gate, Ledger, Spend
 from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.waiting_room import WaitingRoom
 
@@ -29,7 +30,6 @@ class BookingService:
         ledger: Ledger,
         gate: Gate,
         clock: Clock,
-        notifier: Notifier,
         waiting_room: WaitingRoom,
         *,
         browse_cache_seconds: float,
@@ -38,7 +38,6 @@ class BookingService:
         self._ledger = ledger
         self._gate = gate
         self._clock = clock
-        self._notifier = notifier
         self._waiting_room = waiting_room
         # Browsing is most of the traffic and may be a second stale; booking is always exact.
         self._cache: TTLCache[tuple[Any, ...], Any] = TTLCache(
@@ -92,7 +91,6 @@ class BookingService:
             raise VaxbookError(Problem.ADMISSION_USED)  # by a booking since cancelled, or one in flight
         booking = await self._spending(admission, idempotency_key, spend, self._ledger.book(request))
         await self._waiting_room.finished(admission)
-        await self._notifier.booking_confirmed(booking)
         return booking
 
     async def change(
@@ -106,11 +104,11 @@ class BookingService:
         """
         if identity.person != admission.person:
             raise VaxbookError(Problem.IDENTITY_INVALID, field=Input.IDENTITY_TOKEN)
-        request = await self._request(admission, slot_id, idempotency_key, "change")
+        request = await self._request(admission, slot_id, idempotency_key, "change",
+                                      contact=identity.contact or admission.contact)
         spend = await self._waiting_room.spend(admission, idempotency_key)
         booking = await self._spending(admission, idempotency_key, spend, self._ledger.change(request))
         await self._waiting_room.finished(admission)
-        await self._notifier.booking_confirmed(booking)
         return booking
 
     async def _spending(
@@ -131,14 +129,15 @@ class BookingService:
         return booking
 
     async def cancel(self, identity: Identity) -> Booking:
-        """Cancel; the first-dose place goes back to the share it came from."""
-        booking = await self._ledger.cancel(identity.person, self._clock.now())
-        await self._notifier.booking_cancelled(booking)
-        return booking
+        """Cancel; the first-dose place goes back to the share it came from. The message saying
+        so is written in the cancel's own transaction, and the reminders are voided."""
+        now = self._clock.now()
+        return await self._ledger.cancel(identity.person, now, (Notice(NoticeKind.CANCELLED, now),))
 
     # internals -----------------------------------------------------------------------
     async def _request(
-        self, admission: AdmissionPass, slot_id: int, idempotency_key: str, action: str
+        self, admission: AdmissionPass, slot_id: int, idempotency_key: str, action: str,
+        contact: str | None = None,
     ) -> BookingRequest:
         # Checked before any I/O: both reach the ledger (a bigint column, a text column).
         check_id(slot_id, "slot_id")
@@ -167,6 +166,11 @@ class BookingService:
             second_slot_ids=second_ids,
             idempotency_key=idempotency_key, fingerprint=f"{action}:{slot_id}",
             at=self._clock.now(),
+            notices=booking_notices(
+                NoticeKind.BOOKED if action == "book" else NoticeKind.CHANGED,
+                slot.day, second_day, self._campaign.timezone, self._clock.now(),
+            ),
+            contact=admission.contact if contact is None else contact,
         )
 
     def _today(self) -> date:

@@ -98,7 +98,7 @@ class WaitingRoom:
         ticket = Ticket(
             person=identity.person, device=identity.device, line=window.id, number=number,
             birth=identity.birth, name=identity.name, iat=self._now(),
-            exp=window.closes.timestamp(),
+            exp=window.closes.timestamp(), contact=identity.contact,
         )
         return await self._view(ticket, window, self._signer.sign(ticket))
 
@@ -179,7 +179,7 @@ class WaitingRoom:
         admission = AdmissionPass(
             person=ticket.person, device=ticket.device, line=window.id,
             groups=share_order(window.group), birth=ticket.birth, name=ticket.name, exp=until,
-            number=ticket.number,
+            number=ticket.number, contact=ticket.contact,
         )
         return self._signer.sign(admission)
 
@@ -221,4 +221,4 @@ class WaitingRoom:
 
 def _renumbered(ticket: Ticket, number: int | None) -> Ticket:
     return Ticket(ticket.person, ticket.device, ticket.line, number, ticket.birth, ticket.name,
-                  ticket.iat, ticket.exp)
+                  ticket.iat, ticket.exp, ticket.contact)

@@ -33,9 +33,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         built = build(settings, clock)
         await built.start()
         app.state.container = built
+        # Every worker delivers the outbox (claims never overlap); VAXBOOK_NOTIFY_DISPATCHER=false
+        # leaves it to a `vaxbook notify` process.
+        dispatcher = built.start_dispatcher() if settings.notify_dispatcher else None
         try:
             yield
         finally:
+            if dispatcher is not None:
+                task, stop = dispatcher
+                stop.set()
+                await asyncio.gather(task, return_exceptions=True)
             await built.stop()
 
     app = FastAPI(

@@ -14,8 +14,10 @@ from typing import Any
 
 import asyncpg
 
+from vaxbook.adapters.postgres.notices import keep_contact, notice_arrays, void_reminders, write_notices
 from vaxbook.domain.booking import Booking, BookingRequest, Clinic, Slot
 from vaxbook.domain.errors import Input, Problem, VaxbookError
+from vaxbook.domain.notices import Notice
 
 SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
 _F = ", ".join(f"f.{c.strip()}" for c in SLOT_COLUMNS.split(","))
@@ -83,10 +85,12 @@ async def book(db: Any, request: BookingRequest) -> tuple[bool, str, int | None,
     """
     try:
         row = await db.fetchrow(
-            "SELECT * FROM vaxbook_book($1, $2, $3, $4, $5::smallint[], $6, $7::bigint[], $8, $9, $10, $11)",
+            "SELECT * FROM vaxbook_book_announced($1, $2, $3, $4, $5::smallint[], $6, $7::bigint[], $8,"
+            " $9, $10, $11, $12, $13::text[], $14::smallint[], $15::timestamptz[])",
             request.person_key, request.masked_name, request.birth_date, request.first_slot_id,
             list(request.share_groups), request.needs_second_dose, list(request.second_slot_ids),
             request.idempotency_key, request.fingerprint, request.at, new_booking_id(),
+            request.contact, *notice_arrays(request.notices),
         )
     except asyncpg.exceptions.RaiseError as refusal:
         code = next((known for known in REFUSAL_FIELDS if known.value == str(refusal)), None)
@@ -117,10 +121,13 @@ async def change(db: Any, request: BookingRequest) -> Booking:
         request.first_slot_id, group, second_id, booking_id,
     )
     await _remember_key(db, request, booking_id)
+    await void_reminders(db, booking_id)
+    await write_notices(db, request.person_key, request.notices, booking_id=booking_id, at=request.at)
+    await keep_contact(db, request.person_key, request.contact, request.at)
     return await load_booking(db, booking_id)
 
 
-async def cancel(db: Any, person_key: str, at: datetime) -> Booking:
+async def cancel(db: Any, person_key: str, at: datetime, notices: tuple[Notice, ...] = ()) -> Booking:
     booking_id = await db.fetchval(
         "SELECT id FROM bookings WHERE person_key = $1 AND cancelled_at IS NULL FOR UPDATE", person_key
     )
@@ -128,6 +135,8 @@ async def cancel(db: Any, person_key: str, at: datetime) -> Booking:
         raise VaxbookError(Problem.NO_BOOKING)
     await _release_places(db, booking_id)
     await db.execute("UPDATE bookings SET cancelled_at = $1 WHERE id = $2", at, booking_id)
+    await void_reminders(db, booking_id)
+    await write_notices(db, person_key, notices, booking_id=booking_id, at=at)
     return await load_booking(db, booking_id)
 
 

@@ -38,6 +38,7 @@ from vaxbook.domain.booking import (
     SlotFree,
 )
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.notices import Notice
 from vaxbook.ports import WRONG_PEPPER, BackendBusy, VerificationOutcome, WrongPepper
 
 T = TypeVar("T")
@@ -369,8 +370,21 @@ class PostgresLedger:
     async def change(self, request: BookingRequest) -> Booking:
         return await self._transaction(lambda db: bookings.change(db, request))
 
-    async def cancel(self, person_key: str, at: datetime) -> Booking:
-        return await self._transaction(lambda db: bookings.cancel(db, person_key, at), replay_safe=False)
+    async def cancel(self, person_key: str, at: datetime, notices: tuple[Notice, ...] = ()) -> Booking:
+        return await self._transaction(
+            lambda db: bookings.cancel(db, person_key, at, notices), replay_safe=False
+        )
+
+    async def booking_by_id(self, booking_id: str) -> Booking | None:
+        async def read(db: Any) -> Booking | None:
+            found = await db.fetchval("SELECT 1 FROM bookings WHERE id = $1", booking_id)
+            return await bookings.load_booking(db, booking_id) if found else None
+
+        return await self._transaction(read)
+
+    async def in_transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
+        """Run `work` on one connection in one transaction, retried on conflicts (the outbox's too)."""
+        return await self._transaction(work, replay_safe=replay_safe)
 
     async def booking_of(self, person_key: str) -> Booking | None:
         async def read(db: Any) -> Booking | None:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from vaxbook.adapters.sqlite import gate_records
+from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_notices
 from vaxbook.adapters.sqlite.schema import migrate
 from vaxbook.domain.booking import (
     Booking,
@@ -29,6 +30,7 @@ from vaxbook.domain.booking import (
 )
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.notices import Notice
 from vaxbook.ports import WRONG_PEPPER, VerificationOutcome, WrongPepper
 
 _SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
@@ -67,13 +69,18 @@ class SqliteLedger:
         self._conn.execute("SELECT 1").fetchone()
 
     @property
+    def connection(self) -> sqlite3.Connection:
+        """The one connection: the outbox and standby run their transactions on it too."""
+        return self._conn
+
+    @property
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
             raise RuntimeError("ledger is not open")
         return self._db
 
     async def bind_pepper(self, fingerprint: str) -> None:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             db.execute("INSERT OR IGNORE INTO ledger_meta (name, value) VALUES ('pepper', ?)", (fingerprint,))
             (recorded,) = db.execute("SELECT value FROM ledger_meta WHERE name = 'pepper'").fetchone()
         if recorded != fingerprint:
@@ -86,22 +93,22 @@ class SqliteLedger:
         return int(row[0]) if row else None
 
     async def hold_place(self, line_id: str, person_key: str, number: int) -> int:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             return gate_records.hold_place(db, line_id, person_key, number)
 
     async def move_place(self, line_id: str, person_key: str, number: int) -> None:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             gate_records.move_place(db, line_id, person_key, number)
 
     async def claim_verification(
         self, person_key: str, device_id: str, now: float, hold_seconds: int
     ) -> VerificationOutcome:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             return gate_records.claim_verification(db, person_key, device_id, now, hold_seconds)
 
     # inventory -------------------------------------------------------------------------
     async def add_clinic(self, clinic: Clinic, key_hash: str) -> None:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             db.execute(
                 "INSERT INTO clinics (id, name, sido, sigungu, address, key_hash)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -109,7 +116,7 @@ class SqliteLedger:
             )
 
     async def add_slots(self, slots: list[NewSlot]) -> None:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             for new in slots:
                 cursor = db.execute(
                     'INSERT INTO slots (clinic_id, day, start, "end", vaccine_id, first_capacity,'
@@ -202,7 +209,7 @@ class SqliteLedger:
 
     # booking ---------------------------------------------------------------------------
     async def book(self, request: BookingRequest) -> Booking:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             earlier = self._replay(db, request)
             if earlier is not None:
                 return earlier
@@ -220,10 +227,11 @@ class SqliteLedger:
                 "INSERT INTO idempotency (person_key, key, fingerprint, booking_id) VALUES (?, ?, ?, ?)",
                 (request.person_key, request.idempotency_key, request.fingerprint, booking_id),
             )
+            _announce(db, request, booking_id)
             return self._booking(db, booking_id)
 
     async def change(self, request: BookingRequest) -> Booking:
-        with _transaction(self._conn) as db:
+        with transaction(self._conn) as db:
             earlier = self._replay(db, request)
             if earlier is not None:
                 return earlier
@@ -241,20 +249,28 @@ class SqliteLedger:
                 "INSERT INTO idempotency (person_key, key, fingerprint, booking_id) VALUES (?, ?, ?, ?)",
                 (request.person_key, request.idempotency_key, request.fingerprint, booking_id),
             )
+            void_reminders(db, booking_id)
+            _announce(db, request, booking_id)
             return self._booking(db, booking_id)
 
-    async def cancel(self, person_key: str, at: datetime) -> Booking:
-        with _transaction(self._conn) as db:
+    async def cancel(self, person_key: str, at: datetime, notices: tuple[Notice, ...] = ()) -> Booking:
+        with transaction(self._conn) as db:
             booking_id = _active_booking_id(db, person_key)
             if booking_id is None:
                 raise VaxbookError(Problem.NO_BOOKING)
             _release_places(db, booking_id)
             db.execute("UPDATE bookings SET cancelled_at = ? WHERE id = ?", (at.isoformat(), booking_id))
+            void_reminders(db, booking_id)
+            write_notices(db, person_key, notices, booking_id=booking_id, at=at)
             return self._booking(db, booking_id)
 
     async def booking_of(self, person_key: str) -> Booking | None:
         booking_id = _active_booking_id(self._conn, person_key)
         return self._booking(self._conn, booking_id) if booking_id else None
+
+    async def booking_by_id(self, booking_id: str) -> Booking | None:
+        found = self._conn.execute("SELECT 1 FROM bookings WHERE id = ?", (booking_id,)).fetchone()
+        return self._booking(self._conn, booking_id) if found else None
 
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]:
         rows = self._conn.execute(
@@ -303,6 +319,12 @@ class SqliteLedger:
             created_at=datetime.fromisoformat(row[7]),
             cancelled_at=datetime.fromisoformat(row[8]) if row[8] else None,
         )
+
+
+def _announce(db: sqlite3.Connection, request: BookingRequest, booking_id: str) -> None:
+    """The booking's messages and the person's contact, in the booking's own transaction."""
+    write_notices(db, request.person_key, request.notices, booking_id=booking_id, at=request.at)
+    keep_contact(db, request.person_key, request.contact, request.at)
 
 
 def _take_places(db: sqlite3.Connection, request: BookingRequest) -> tuple[int, int | None]:
@@ -373,7 +395,7 @@ def _marks(values: tuple[int, ...]) -> str:
 
 
 @contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE takes the write lock up front, so two writers never interleave."""
     db.execute("BEGIN IMMEDIATE")
     try:

@@ -73,6 +73,36 @@ CREATE TABLE IF NOT EXISTS idempotency (
     booking_id TEXT NOT NULL REFERENCES bookings (id),
     PRIMARY KEY (person_key, key)
 ) WITHOUT ROWID;
+
+-- The outbox (issue 11, docs/notifications.md): written in the transaction of the change it
+-- announces, delivered later by a dispatcher that claims rows under BEGIN IMMEDIATE.
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    person_key TEXT NOT NULL,
+    booking_id TEXT,
+    offer_id TEXT,
+    dose INTEGER,
+    due_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'sent', 'dead', 'void')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_until REAL,
+    claim TEXT,
+    last_error TEXT,
+    created_at REAL NOT NULL,
+    sent_at REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_booking ON outbox (booking_id) WHERE state = 'pending';
+
+-- How to reach a person: AES-GCM sealed with a key kept outside the database; purged after
+-- the campaign's last second dose (vaxbook retention purge).
+CREATE TABLE IF NOT EXISTS contacts (
+    person_key TEXT PRIMARY KEY,
+    sealed TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 

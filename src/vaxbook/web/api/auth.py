@@ -31,6 +31,8 @@ class StartVerification(BaseModel):
     resident_number: str = Field(max_length=200, examples=["900101-1234567"])
     phone: str = Field(max_length=200, examples=["010-1234-5678"])
     method: str = Field(max_length=20, examples=["kakao"])
+    email: str | None = Field(default=None, max_length=300, description="optional, for notifications")
+    language: str | None = Field(default=None, max_length=5, description="ko (default) or en: messages")
     proof_of_work: ProofOfWork | None = Field(default=None, description="when /api/auth/challenge asks")
 
 
@@ -76,6 +78,7 @@ async def start_verification(
         device_id=require_device(x_device_id),
         client=client_address(request),
         proof=(body.proof_of_work.challenge, body.proof_of_work.solution) if body.proof_of_work else None,
+        email=body.email, language=body.language,
     )
     answer: dict[str, Any] = {"request_token": started.request_token, "expires_in": started.expires_in}
     if started.dev_code is not None:

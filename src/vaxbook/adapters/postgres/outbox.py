@@ -1,0 +1,84 @@
+"""The cluster outbox: due rows claimed with FOR UPDATE SKIP LOCKED and a lease.
+
+Each dispatcher locks the rows it takes and skips rows another one has locked, so two
+dispatchers never claim one message; the claim also sets a lease and a claim token, so a
+dispatcher that died lets its messages be claimed again once the lease lapses, and a slow
+one whose lease lapsed cannot settle a message someone else has since claimed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from vaxbook.adapters.outages import reports_outages
+from vaxbook.adapters.postgres.ledger import UNREACHABLE, PostgresLedger
+from vaxbook.domain.notices import NoticeKind, NoticeState, OutboxMessage
+
+_CLAIM = """
+UPDATE outbox o SET lease_until = $2, claim = $3, attempts = o.attempts + 1
+FROM (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= $1
+        AND (lease_until IS NULL OR lease_until < $1)
+      ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) due
+WHERE o.id = due.id
+RETURNING o.id, o.kind, o.person_key, o.booking_id, o.offer_id, o.dose, o.due_at, o.attempts, o.claim
+"""
+
+
+@reports_outages(*UNREACHABLE)
+class PostgresOutbox:
+    """The outbox of a PostgresLedger, on its pool."""
+
+    def __init__(self, ledger: PostgresLedger) -> None:
+        self._ledger = ledger
+
+    async def claim(self, now: datetime, lease_seconds: float, limit: int) -> list[OutboxMessage]:
+        token = secrets.token_hex(8)
+
+        async def take(db: Any) -> list[Any]:
+            return list(await db.fetch(_CLAIM, now, now + timedelta(seconds=lease_seconds), token, limit))
+
+        rows = await self._ledger.in_transaction(take)
+        return sorted(
+            (OutboxMessage(r[0], NoticeKind(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows),
+            key=lambda m: (m.due_at, m.id),
+        )
+
+    async def settle(
+        self, message: OutboxMessage, state: NoticeState, retry_at: datetime | None, error: str | None
+    ) -> bool:
+        async def mark(db: Any) -> str:
+            return str(await db.execute(
+                "UPDATE outbox SET state = $1, due_at = COALESCE($2, due_at), lease_until = NULL,"
+                " claim = NULL, last_error = $3,"
+                " sent_at = CASE WHEN $1 = 'sent' THEN now() END"
+                " WHERE id = $4 AND claim = $5 AND state = 'pending'",
+                state.value, retry_at, error, message.id, message.claim,
+            ))
+
+        return await self._ledger.in_transaction(mark) == "UPDATE 1"
+
+    async def counts(self) -> dict[NoticeState, int]:
+        rows = await self._ledger.in_transaction(
+            lambda db: db.fetch("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        )
+        return {NoticeState(state): int(count) for state, count in rows}
+
+    async def contact_of(self, person_key: str) -> str | None:
+        found = await self._ledger.in_transaction(
+            lambda db: db.fetchval("SELECT sealed FROM contacts WHERE person_key = $1", person_key)
+        )
+        return str(found) if found is not None else None
+
+    async def last_dose_day(self) -> date | None:
+        found = await self._ledger.in_transaction(lambda db: db.fetchval("SELECT MAX(day) FROM slots"))
+        return found if isinstance(found, date) else None
+
+    async def purge_contacts(self) -> int:
+        async def purge(db: Any) -> int:
+            deleted = await db.execute("DELETE FROM contacts")
+            await db.execute("UPDATE outbox SET state = 'void' WHERE state = 'pending'")
+            return int(str(deleted).rsplit(" ", 1)[-1])
+
+        return await self._ledger.in_transaction(purge, replay_safe=False)
