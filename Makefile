@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
 install: $(STAMP) browser nginx
@@ -44,7 +44,7 @@ run: install
 	VAXBOOK_CAMPAIGN_FILE=var/demo-campaign.toml $(BIN)/vaxbook serve --dev-mode
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the short rush benchmark (under 3 minutes) in cluster mode, PostgreSQL + Redis.
 # Every run drops and recreates its own database and uses its own Redis key prefix.
-# Any correctness violation makes its `vaxbook rush` exit non-zero, and this script with it.
+# Any correctness violation makes its `vaxbook-bench rush` exit non-zero, and this script with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
@@ -11,21 +11,21 @@ OUT=${BENCH_OUT:-var/bench}
 CLUSTER=(--workers 2 --clinics 200 --database-url "$DB" --redis-url "$REDIS")
 
 # 1. The booking endpoint alone (pre-issued admission passes) against pgbench's ceiling.
-"$BIN/vaxbook" rush --mode booking --people 2000 --concurrency 32 "${CLUSTER[@]}" \
+"$BIN/vaxbook-bench" rush --mode booking --people 2000 --concurrency 32 "${CLUSTER[@]}" \
   --pgbench-seconds 5 --pgbench-batch 8 --json "$OUT/booking.json"
 
 # 2. Full journeys, arrivals ramped over 16 s, the line admitting freely: what the machine serves.
-"$BIN/vaxbook" rush --mode journey --people 800 --ramp 16 --admission-rate 1000 --generators 2 \
+"$BIN/vaxbook-bench" rush --mode journey --people 800 --ramp 16 --admission-rate 1000 --generators 2 \
   --concurrency 512 "${CLUSTER[@]}" --pgbench-seconds 0 --max-seconds 80 --json "$OUT/capacity.json"
 
 # 3. Everyone at the opening instant, the line admitting at the rate run 2 recommends.
 RATE=$("$BIN/python" -c "import json,sys; print(max(json.load(open(sys.argv[1]))['figures']['recommended_admission_rate'], 1))" "$OUT/capacity.json")
 PEOPLE=$("$BIN/python" -c "import sys; print(min(1000, int(float(sys.argv[1]) * 20)))" "$RATE")
-"$BIN/vaxbook" rush --mode journey --people "$PEOPLE" --admission-rate "$RATE" --generators 2 \
+"$BIN/vaxbook-bench" rush --mode journey --people "$PEOPLE" --admission-rate "$RATE" --generators 2 \
   --concurrency 512 "${CLUSTER[@]}" --pgbench-seconds 0 --max-seconds 90 --json "$OUT/journey.json"
 
 # 4. Line status answers from one worker.
-"$BIN/vaxbook" rush --mode status --people 200 --concurrency 200 --status-seconds 4 --workers 1 \
+"$BIN/vaxbook-bench" rush --mode status --people 200 --concurrency 200 --status-seconds 4 --workers 1 \
   --clinics 200 --database-url "$DB" --redis-url "$REDIS" --json "$OUT/status.json"
 
-"$BIN/vaxbook" simulate --report "$OUT/capacity.json"
+"$BIN/vaxbook-bench" simulate --report "$OUT/capacity.json"

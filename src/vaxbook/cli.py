@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vaxbook.bench.cli import rush, simulate
 from vaxbook.config import Settings
 from vaxbook.keys import SecretsError
 
@@ -24,8 +23,6 @@ db_app = typer.Typer(help="The ledger's database (cluster mode: PostgreSQL).", n
 app.add_typer(db_app, name="db")
 retention_app = typer.Typer(help="Personal data kept only as long as it is needed.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
-app.command()(rush)
-app.command()(simulate)
 console = Console()
 
 DatabaseUrl = Annotated[

@@ -1,10 +1,10 @@
-"""The capacity model of `vaxbook simulate`."""
+"""The capacity model of `vaxbook-bench simulate`."""
 
 from __future__ import annotations
 
 import pytest
 
-from vaxbook.bench.capacity import Scenario, hours_to_serve, machines_needed, predict, rate_for_max_wait
+from vaxbook_bench.capacity import Scenario, hours_to_serve, machines_needed, predict, rate_for_max_wait
 
 
 def test_two_million_at_once_at_two_million_an_hour_wait_up_to_an_hour() -> None:

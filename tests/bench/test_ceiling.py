@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vaxbook.bench.ceiling import SCRIPT, batched_script
+from vaxbook_bench.ceiling import SCRIPT, batched_script
 
 
 def test_the_script_books_through_the_ledgers_function() -> None:

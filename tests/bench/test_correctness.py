@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from vaxbook.bench.correctness import BookingRow, LedgerSnapshot, ShareRow, SlotRow, check_ledger
+from vaxbook_bench.correctness import BookingRow, LedgerSnapshot, ShareRow, SlotRow, check_ledger
 
 FIRST, SECOND = date(2021, 8, 20), date(2021, 10, 1)
 GAP = {"pfizer": 42}

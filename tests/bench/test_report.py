@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from vaxbook.bench.ceiling import Ceiling
-from vaxbook.bench.correctness import Violation
-from vaxbook.bench.report import RunFacts, build_report
-from vaxbook.bench.tally import Tally
+from vaxbook_bench.ceiling import Ceiling
+from vaxbook_bench.correctness import Violation
+from vaxbook_bench.report import RunFacts, build_report
+from vaxbook_bench.tally import Tally
 
 
 def facts(mode: str, elapsed: float = 10.0) -> RunFacts:
@@ -28,7 +28,7 @@ def facts(mode: str, elapsed: float = 10.0) -> RunFacts:
         backend_cpu_seconds=4.0,
         machine_cpu_percent=100.0,
         cores=2,
-        command="vaxbook rush",
+        command="vaxbook-bench rush",
     )
 
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from vaxbook.bench.stats import per_hour, percentile, ratio, step_figures, wait_figures
+from vaxbook_bench.stats import per_hour, percentile, ratio, step_figures, wait_figures
 
 
 def test_percentile_interpolates_between_ranks() -> None:

@@ -17,9 +17,9 @@ from multiprocessing.sharedctypes import Synchronized
 import aiohttp
 import uvloop
 
-from vaxbook.bench.citizen import Citizen, Session, journey
-from vaxbook.bench.population import citizen, group_birth_dates
-from vaxbook.bench.tally import Tally
+from vaxbook_bench.citizen import Citizen, Session, journey
+from vaxbook_bench.population import citizen, group_birth_dates
+from vaxbook_bench.tally import Tally
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def worker_main(plan: WorkerPlan, finished: Synchronized[int], results: Queue[Ta
 
 
 async def _run(plan: WorkerPlan, finished: Synchronized[int]) -> Tally:
-    from vaxbook.bench import modes  # noqa: PLC0415  # imports the token signer only in this process
+    from vaxbook_bench import modes  # noqa: PLC0415  # imports the token signer only in this process
 
     tally = Tally()
     deadline = time.monotonic() + plan.max_seconds

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from vaxbook.bench.stats import SECONDS_PER_HOUR, percentile
+from vaxbook_bench.stats import SECONDS_PER_HOUR, percentile
 
 BUCKETS = 10_000  # people are modelled in this many equal groups; plenty for percentiles
 

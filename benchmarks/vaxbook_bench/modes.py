@@ -11,13 +11,13 @@ import time
 from typing import TYPE_CHECKING
 
 from vaxbook.adapters.signer import JwtSigner as Signer
-from vaxbook.bench.citizen import SLOT_TRIES, Citizen, GaveUp, Session, bearer, book
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.identity import mask_name, parse_resident_number, person_key
 from vaxbook.keys import KeyRing
+from vaxbook_bench.citizen import SLOT_TRIES, Citizen, GaveUp, Session, bearer, book
 
 if TYPE_CHECKING:
-    from vaxbook.bench.generator import Person, WorkerPlan
+    from vaxbook_bench.generator import Person, WorkerPlan
 
 NAME = "홍길동"
 BENCH_KEY_ID = "bench"  # the server is given the run's secret as pepper and signing key under this id

@@ -7,11 +7,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from vaxbook.bench.citizen import Citizen
 from vaxbook.demo import demo_clinic_key, demo_clinics
 from vaxbook.domain.booking import Clinic
 from vaxbook.domain.identity import make_resident_number
 from vaxbook.services.clinics import ClinicService, SlotPlan
+from vaxbook_bench.citizen import Citizen
 
 COHORT_YEARS = range(1972, 2004)  # the 18-49 cohort of 2021
 FIRST_DOSE_TIMES = (time(9), time(10), time(11), time(13), time(14), time(15), time(16), time(17))

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import asyncpg
 
-SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "booking.sql"
+SCRIPT = Path(__file__).resolve().parents[1] / "booking.sql"  # benchmarks/booking.sql, beside this package
 _TPS = re.compile(r"^tps = ([\d.]+) \(without initial connection time\)", re.MULTILINE)
 _LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
 

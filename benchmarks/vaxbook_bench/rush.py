@@ -19,18 +19,18 @@ import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vaxbook.bench.correctness import check_ledger
-from vaxbook.bench.generator import WorkerPlan, worker_main
-from vaxbook.bench.ledger_rows import read_snapshot
-from vaxbook.bench.modes import BENCH_KEY_ID
-from vaxbook.bench.prepare import prepare_run
-from vaxbook.bench.report import Report, RunFacts, build_report
-from vaxbook.bench.server import Server, backend_cpu_seconds
-from vaxbook.bench.tally import Tally
-from vaxbook.bench.target import OpenWindow, RunningServer, open_window
 from vaxbook.demo import demo_campaign, write_demo_campaign
 from vaxbook.domain.campaign import load_campaign
 from vaxbook.domain.rotation import main_windows
+from vaxbook_bench.correctness import check_ledger
+from vaxbook_bench.generator import WorkerPlan, worker_main
+from vaxbook_bench.ledger_rows import read_snapshot
+from vaxbook_bench.modes import BENCH_KEY_ID
+from vaxbook_bench.prepare import prepare_run
+from vaxbook_bench.report import Report, RunFacts, build_report
+from vaxbook_bench.server import Server, backend_cpu_seconds
+from vaxbook_bench.tally import Tally
+from vaxbook_bench.target import OpenWindow, RunningServer, open_window
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The `vaxbook rush` and `vaxbook simulate` commands (registered in vaxbook.cli)."""
+"""`vaxbook-bench`: the `rush` and `simulate` commands, beside the product's `vaxbook` command."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+app = typer.Typer(
+    help="vaxbook-bench: drive a national-opening rush against vaxbook and model its capacity.",
+    no_args_is_help=True,
+)
 console = Console()
 POST_ADMISSION_STEPS = ("regions", "districts", "clinics", "slots", "book", "booking_me")
 
 
+@app.command()
 def rush(
     mode: str = typer.Option(
         "journey",
@@ -59,8 +64,12 @@ def rush(
     json_out: Path = typer.Option(Path("var/bench/rush-report.json"), "--json", help="report as JSON"),
 ) -> None:
     """Drive a national-opening rush over HTTP, check the ledger, and report (fails on any violation)."""
-    from vaxbook.bench.report import print_report, write_json  # noqa: PLC0415  # heavy imports on use only
-    from vaxbook.bench.rush import RushOptions, run_rush  # noqa: PLC0415  # as above
+    try:
+        from vaxbook_bench.report import print_report, write_json  # noqa: PLC0415  # heavy imports on use only
+        from vaxbook_bench.rush import RushOptions, run_rush  # noqa: PLC0415  # as above
+    except ModuleNotFoundError as missing:  # the product's install leaves the generator's libraries out
+        console.print(f"{missing.name} is missing: pip install 'vaxbook[bench]'", markup=False)
+        raise typer.Exit(2) from missing
 
     if mode not in ("journey", "booking", "status"):
         raise typer.BadParameter("journey, booking or status", param_hint="--mode")
@@ -89,7 +98,7 @@ def rush(
         url=url,
         secret=secret,
         port=port,
-        command="vaxbook " + shlex.join(sys.argv[1:]),
+        command="vaxbook-bench " + shlex.join(sys.argv[1:]),
     )
     # a `timeout` or Ctrl-C still stops the server this command started
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -101,6 +110,7 @@ def rush(
         raise typer.Exit(1)
 
 
+@app.command()
 def simulate(
     people: int = typer.Option(2_000_000, min=1, help="people arriving"),
     admission_rate: float = typer.Option(2_000_000 / 3600, min=0.01, help="people admitted per second"),
@@ -112,7 +122,7 @@ def simulate(
     cohort: int = typer.Option(13_500_000, min=1, help="the whole cohort to serve"),
 ) -> None:
     """Predict waits and the time to serve everyone; reproduce the 2021 estimate; machines needed."""
-    from vaxbook.bench.capacity import (  # noqa: PLC0415  # as above
+    from vaxbook_bench.capacity import (  # noqa: PLC0415  # as above
         Scenario,
         hours_to_serve,
         machines_needed,

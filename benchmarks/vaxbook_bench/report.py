@@ -11,10 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from vaxbook.bench.ceiling import Ceiling
-from vaxbook.bench.correctness import Violation
-from vaxbook.bench.stats import per_hour, per_second, ratio, step_figures, wait_figures
-from vaxbook.bench.tally import Tally
+from vaxbook_bench.ceiling import Ceiling
+from vaxbook_bench.correctness import Violation
+from vaxbook_bench.stats import per_hour, per_second, ratio, step_figures, wait_figures
+from vaxbook_bench.tally import Tally
 
 STEP_ORDER = (
     "auth_methods",

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from vaxbook.bench.tally import Tally
+from vaxbook_bench.tally import Tally
 
 RETRIES = 3  # a timed-out, refused or 503 request is tried again, a booking with the same key
 SLOT_TRIES = 4  # a full slot sends the citizen back to the slot list, then the clinic list

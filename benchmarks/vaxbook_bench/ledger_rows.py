@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import asyncpg
 
-from vaxbook.bench.correctness import BookingRow, LedgerSnapshot, ShareRow, SlotRow
+from vaxbook_bench.correctness import BookingRow, LedgerSnapshot, ShareRow, SlotRow
 
 SHARES = "SELECT slot_id, grp, capacity, booked FROM shares"
 SLOTS = "SELECT id, clinic_id, day, vaccine_id, second_capacity, second_booked FROM slots"

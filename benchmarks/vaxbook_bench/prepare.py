@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from vaxbook.bench import ceiling as db_ceiling
-from vaxbook.bench.ledger_rows import read_snapshot, sqlite_path
-from vaxbook.bench.modes import BENCH_KEY_ID
-from vaxbook.bench.population import InventoryPlan, load_inventory, plan_inventory
 from vaxbook.config import Settings
+from vaxbook_bench import ceiling as db_ceiling
+from vaxbook_bench.ledger_rows import read_snapshot, sqlite_path
+from vaxbook_bench.modes import BENCH_KEY_ID
+from vaxbook_bench.population import InventoryPlan, load_inventory, plan_inventory
 
 if TYPE_CHECKING:
-    from vaxbook.bench.rush import RushOptions
+    from vaxbook_bench.rush import RushOptions
 
 
 async def _prepare_postgres(url: str) -> None:
