@@ -6,6 +6,7 @@ import asyncio
 import random
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,10 @@ class Session:
                 continue
             return status, body if isinstance(body, dict) else {}, cache
         raise GaveUp(step)
+
+
+# What one virtual person does in a run: the whole journey, or one of the focused modes.
+Person = Callable[[Session, Citizen, random.Random], Awaitable[None]]
 
 
 def bearer(device: str, token: str) -> dict[str, str]:

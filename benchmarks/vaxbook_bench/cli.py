@@ -65,8 +65,9 @@ def rush(
 ) -> None:
     """Drive a national-opening rush over HTTP, check the ledger, and report (fails on any violation)."""
     try:
-        from vaxbook_bench.report import print_report, write_json  # noqa: PLC0415  # heavy imports on use only
-        from vaxbook_bench.rush import RushOptions, run_rush  # noqa: PLC0415  # as above
+        from vaxbook_bench.options import RushOptions  # noqa: PLC0415  # heavy imports on use only
+        from vaxbook_bench.report import print_report, write_json  # noqa: PLC0415  # as above
+        from vaxbook_bench.rush import run_rush  # noqa: PLC0415  # as above
     except ModuleNotFoundError as missing:  # the product's install leaves the generator's libraries out
         console.print(f"{missing.name} is missing: pip install 'vaxbook[bench]'", markup=False)
         raise typer.Exit(2) from missing

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
@@ -17,7 +16,7 @@ from multiprocessing.sharedctypes import Synchronized
 import aiohttp
 import uvloop
 
-from vaxbook_bench.citizen import Citizen, Session, journey
+from vaxbook_bench.citizen import Citizen, Person, Session, journey
 from vaxbook_bench.population import citizen, group_birth_dates
 from vaxbook_bench.tally import Tally
 
@@ -39,9 +38,6 @@ class WorkerPlan:
     status_seconds: float  # status mode polls for this long
 
 
-Person = Callable[[Session, Citizen, random.Random], Awaitable[None]]
-
-
 def worker_main(plan: WorkerPlan, finished: Synchronized[int], results: Queue[Tally]) -> None:
     """Process entry point: run the plan, then hand back the tally."""
     began = time.process_time()
@@ -59,9 +55,9 @@ async def _run(plan: WorkerPlan, finished: Synchronized[int]) -> Tally:
     people = [citizen(plan.first_index + i, births, plan.run) for i in range(plan.people)]
     person: Person = journey
     if plan.mode == "booking":
-        person = modes.booking_only(plan)
+        person = modes.booking_only(plan.secret, plan.line_id, plan.group, plan.slot_ids)
     elif plan.mode == "status":
-        person = modes.status_only(plan)
+        person = modes.status_only(plan.secret, plan.status_seconds)
     connector = aiohttp.TCPConnector(
         limit=plan.connections,
         limit_per_host=plan.connections,

@@ -8,37 +8,34 @@ from __future__ import annotations
 
 import random
 import time
-from typing import TYPE_CHECKING
 
 from vaxbook.adapters.signer import JwtSigner as Signer
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.identity import mask_name, parse_resident_number, person_key
 from vaxbook.keys import KeyRing
-from vaxbook_bench.citizen import SLOT_TRIES, Citizen, GaveUp, Session, bearer, book
-
-if TYPE_CHECKING:
-    from vaxbook_bench.generator import Person, WorkerPlan
+from vaxbook_bench.citizen import SLOT_TRIES, Citizen, GaveUp, Person, Session, bearer, book
 
 NAME = "홍길동"
 BENCH_KEY_ID = "bench"  # the server is given the run's secret as pepper and signing key under this id
 
 
-def _signer(plan: WorkerPlan) -> Signer:
-    return Signer(KeyRing.single(BENCH_KEY_ID, plan.secret.encode()), time.time)
+def _signer(key: bytes) -> Signer:
+    return Signer(KeyRing.single(BENCH_KEY_ID, key), time.time)
 
 
-def booking_only(plan: WorkerPlan) -> Person:
+def booking_only(secret: str, line_id: str, group: int, slot_ids: tuple[int, ...]) -> Person:
     """Each person holds an admission pass and only books (a full slot: another random slot)."""
-    signer, secret = _signer(plan), plan.secret.encode()
+    key = secret.encode()
+    signer = _signer(key)
 
     async def person(s: Session, c: Citizen, rng: random.Random) -> None:
         number = parse_resident_number(c.number)
         admission = signer.sign(
             AdmissionPass(
-                person=person_key(number, secret),
+                person=person_key(number, key),
                 device=c.device,
-                line=plan.line_id,
-                groups=[plan.group],
+                line=line_id,
+                groups=[group],
                 birth=number.birth_date.isoformat(),
                 name=mask_name(NAME),
                 exp=time.time() + 3600,
@@ -46,7 +43,7 @@ def booking_only(plan: WorkerPlan) -> Person:
         )
         try:
             for _ in range(SLOT_TRIES):
-                if await book(s, c.device, admission, rng.choice(plan.slot_ids)) is not None:
+                if await book(s, c.device, admission, rng.choice(slot_ids)) is not None:
                     s.tally.completed += 1
                     s.tally.last_done = time.time()
                     return
@@ -57,16 +54,17 @@ def booking_only(plan: WorkerPlan) -> Person:
     return person
 
 
-def status_only(plan: WorkerPlan) -> Person:
+def status_only(secret: str, status_seconds: float) -> Person:
     """Each person joins the line once, then asks for its status back to back for a while."""
-    signer, secret = _signer(plan), plan.secret.encode()
+    key = secret.encode()
+    signer = _signer(key)
 
     async def person(s: Session, c: Citizen, rng: random.Random) -> None:
         number = parse_resident_number(c.number)
         now = time.time()
         identity = signer.sign(
             Identity(
-                person=person_key(number, secret),
+                person=person_key(number, key),
                 device=c.device,
                 birth=number.birth_date.isoformat(),
                 name=mask_name(NAME),
@@ -80,7 +78,7 @@ def status_only(plan: WorkerPlan) -> Person:
             )
             if status != 200:
                 raise GaveUp("line_join")
-            until = time.monotonic() + plan.status_seconds
+            until = time.monotonic() + status_seconds
             while time.monotonic() < until:
                 status, answer, cache = await s.call(
                     "line_status",

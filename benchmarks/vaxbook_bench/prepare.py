@@ -7,7 +7,6 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -15,10 +14,8 @@ from vaxbook.config import Settings
 from vaxbook_bench import ceiling as db_ceiling
 from vaxbook_bench.ledger_rows import read_snapshot, sqlite_path
 from vaxbook_bench.modes import BENCH_KEY_ID
+from vaxbook_bench.options import RushOptions
 from vaxbook_bench.population import InventoryPlan, load_inventory, plan_inventory
-
-if TYPE_CHECKING:
-    from vaxbook_bench.rush import RushOptions
 
 
 async def _prepare_postgres(url: str) -> None:

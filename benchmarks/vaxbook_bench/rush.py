@@ -1,4 +1,4 @@
-"""`vaxbook rush`: prepare a ledger, measure its ceiling, start the server, drive the rush, check.
+"""`vaxbook-bench rush`: prepare a ledger, measure its ceiling, start the server, drive the rush, check.
 
 Load goes only to 127.0.0.1; every loop is bounded in count and time and stops by itself.
 """
@@ -11,7 +11,7 @@ import platform
 import secrets
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,36 +26,12 @@ from vaxbook_bench.correctness import check_ledger
 from vaxbook_bench.generator import WorkerPlan, worker_main
 from vaxbook_bench.ledger_rows import read_snapshot
 from vaxbook_bench.modes import BENCH_KEY_ID
+from vaxbook_bench.options import RushOptions
 from vaxbook_bench.prepare import prepare_run
 from vaxbook_bench.report import Report, RunFacts, build_report
 from vaxbook_bench.server import Server, backend_cpu_seconds
 from vaxbook_bench.tally import Tally
 from vaxbook_bench.target import OpenWindow, RunningServer, open_window
-
-
-@dataclass(frozen=True)
-class RushOptions:
-    mode: str = "journey"  # journey | booking | status
-    people: int = 5000
-    connections: int = 256
-    ramp_seconds: float = 0.0
-    admission_rate: float = 1000.0
-    workers: int = 1
-    generators: int = 1
-    database_url: str = "sqlite:///var/bench/rush.db"
-    redis_url: str | None = None
-    clinics: int = 300
-    stock_ratio: float = 1.5
-    max_seconds: float = 120.0
-    status_seconds: float = 10.0
-    pgbench_seconds: int = 10
-    pgbench_clients: int = 16
-    pgbench_batch: int = 0  # >1: also measure this many bookings per transaction
-    port: int = 0
-    work_dir: Path = Path("var/bench")
-    command: str = ""
-    url: str | None = None  # target this running server instead of starting one
-    secret: str | None = None  # the target's signing secret (booking and status modes)
 
 
 def _machine() -> str:
