@@ -1,4 +1,4 @@
-"""The capacity model behind `vaxbook simulate`: waits in line and machines needed. Pure arithmetic.
+"""The capacity model behind `vaxbook-bench simulate`: waits in line and machines needed. Pure arithmetic.
 
 A fluid queue: people arrive (all at once, or spread evenly over a ramp) and the line
 admits them in order at a fixed rate, never faster than the machines can serve whole

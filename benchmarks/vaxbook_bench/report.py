@@ -254,7 +254,7 @@ def write_json(report: Report, path: Path) -> None:
 
 def print_report(report: Report, console: Console) -> None:
     f, x = report.facts, report.figures
-    console.rule(f"[bold]vaxbook rush[/bold]: {f.mode}, {f.backend}, {f.date}")
+    console.rule(f"[bold]vaxbook-bench rush[/bold]: {f.mode}, {f.backend}, {f.date}")
     console.print(
         f"{f.people:,} people, arrival {f.arrival}, admission {f.admission_rate:g}/s, "
         f"{f.server_workers} server worker(s), {f.generator_processes} generator process(es), "

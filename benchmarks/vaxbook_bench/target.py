@@ -1,4 +1,4 @@
-"""Targeting a server that is already running (`vaxbook rush --url`): no ledger is recreated.
+"""Targeting a server that is already running (`vaxbook-bench rush --url`): no ledger is recreated.
 
 The people are drawn from the group whose window the server's campaign has open now;
 bookings that existed before the rush are left out of the "no unannounced booking" rule.
