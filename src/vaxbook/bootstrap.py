@@ -27,6 +27,7 @@ from vaxbook.services.clinics import ClinicService
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.outbox import Dispatcher, DispatchSettings
 from vaxbook.services.retention import RetentionService
+from vaxbook.services.figures import FiguresService
 from vaxbook.services.throttle import Limits, Throttle
 from vaxbook.services.waiting_room import LineSettings, WaitingRoom
 
@@ -193,6 +194,7 @@ class Container:
     sealer: ContactSealer | None
     dispatcher: Dispatcher
     retention: RetentionService
+    figures: FiguresService
 
     async def start(self) -> None:
         await self.ledger.open()
@@ -267,6 +269,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         dispatcher=Dispatcher(campaign, ledger, outbox, sealer, build_channels(settings), clock,
                               dispatch_settings(settings)),
         retention=RetentionService(campaign, outbox, clock),
+        figures=FiguresService(ledger, clock, campaign.timezone),
     )
 
 

@@ -144,6 +144,14 @@ class Settings(BaseSettings):
     notify_smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     standby_hold_minutes: float = Field(default=30.0, gt=0, description="how long an offer holds a place")
     leftover_hold_minutes: float = Field(default=15.0, gt=0, description="how long a leftover offer holds")
+    # metrics and logs (docs/operators.md, "Metrics and logs")
+    metrics_allowed_networks: Networks = Field(
+        default=_networks("127.0.0.0/8,::1/128"),
+        description="addresses or networks that may read /metrics (comma-separated)")
+    metrics_token: str | None = Field(default=None, description="if set, /metrics needs it too")
+    metrics_dir: Path | None = Field(default=None, description="workers' metric files (default: a temp dir)")
+    access_log: bool = Field(default=True, description="a JSON line per request (vaxbook.access)")
+    log_level: str = Field(default="INFO", description="level of the vaxbook loggers under `vaxbook serve`")
 
     def keys(self) -> Keys:
         """The pepper and the key rings (files are made on first use, mode 0600)."""

@@ -19,6 +19,7 @@ from vaxbook.domain.booking import (
 )
 from vaxbook.domain.contact import Contact
 from vaxbook.domain.credentials import AdmissionPass, Credential, Identity, PendingVerification, Ticket
+from vaxbook.domain.figures import AllocationCount, Digest, DigestHead
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.messages import Letter
 from vaxbook.domain.notices import Notice, NoticeState, OutboxMessage
@@ -65,7 +66,23 @@ class WrongPepper(RuntimeError):
     """The ledger records another pepper's fingerprint than the one the service was given."""
 
 
-class Ledger(Protocol):
+class FiguresLedger(Protocol):
+    """The public figures and the append-only chain of daily allocation digests (issue 10)."""
+
+    async def allocation(self) -> list[AllocationCount]:
+        """First-dose places offered and booked per group, province and vaccination day."""
+        ...
+
+    async def digest_heads(self) -> list[DigestHead]: ...  # oldest first
+    async def digests(self) -> list[Digest]: ...  # oldest first, with their bodies
+    async def digest(self, day: date) -> Digest | None: ...
+
+    async def append_digest(self, digest: Digest) -> None:
+        """Store the digest if it chains onto the newest stored one; else raise DigestConflict."""
+        ...
+
+
+class Ledger(FiguresLedger, Protocol):
     """Durable source of truth: clinics, slots with per-group shares, bookings."""
 
     async def open(self) -> None: ...

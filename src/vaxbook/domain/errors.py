@@ -65,6 +65,8 @@ class Problem(StrEnum):
     REQUEST_TIMEOUT = "request_timeout"
     TOO_MANY_CONNECTIONS = "too_many_connections"
     INVALID_HOST = "invalid_host"
+    # operations
+    METRICS_FORBIDDEN = "metrics_forbidden"
 
 
 class Input(StrEnum):

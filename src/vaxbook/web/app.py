@@ -19,6 +19,9 @@ from vaxbook.web.container import container
 from vaxbook.web.docs import install_docs
 from vaxbook.web.headers import SecurityHeaders
 from vaxbook.web.limits import BodyLimits, TransportLimits
+from vaxbook.web.metrics import forget_worker
+from vaxbook.web.metrics import router as metrics_router
+from vaxbook.web.observe import RequestObserver
 from vaxbook.web.pages.routes import router as pages_router
 from vaxbook.web.problems import install_problem_handlers
 
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 stop.set()
                 await asyncio.gather(task, return_exceptions=True)
             await built.stop()
+            forget_worker()
 
     app = FastAPI(
         title="vaxbook",
@@ -60,9 +64,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings.max_json_body_bytes, settings.max_form_body_bytes, settings.body_timeout_seconds))
     app.add_middleware(SecurityHeaders, allowed_hosts=settings.allowed_hosts,
                        hsts_seconds=settings.hsts_seconds)
+    # Outermost: every answer is counted and logged, refusals before routing too.
+    app.add_middleware(RequestObserver, access_log=settings.access_log)
     document_problems(app)
     app.include_router(api_router)
     app.include_router(pages_router)
+    app.include_router(metrics_router)
 
     @app.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -75,6 +75,8 @@ STATUS: dict[Problem, int] = {
     Problem.REQUEST_TIMEOUT: 408,
     Problem.TOO_MANY_CONNECTIONS: 503,
     Problem.INVALID_HOST: 400,
+    # operations
+    Problem.METRICS_FORBIDDEN: 403,
 }
 
 HEADERS: dict[Input, str] = {

@@ -16,6 +16,7 @@ from cachetools import LRUCache
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres import bookings, gate_records
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
+from vaxbook.adapters.postgres.figures import PostgresFigures
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
 from vaxbook.adapters.postgres.retry import (
     CONNECT_FAILURES,
@@ -99,8 +100,11 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
 )
 
 
+reports_outages(*UNREACHABLE)(PostgresFigures)  # its coroutines too: they are the ledger's
+
+
 @reports_outages(*UNREACHABLE)
-class PostgresLedger:
+class PostgresLedger(PostgresFigures):
     def __init__(
         self, dsn: str, *, pool_size: int, migrate_on_start: bool = False,
         pool_wait_seconds: float = POOL_WAIT_SECONDS,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vaxbook.adapters.sqlite import gate_records
 from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_notices
+from vaxbook.adapters.sqlite.figures import SqliteFigures
 from vaxbook.adapters.sqlite.schema import migrate
 from vaxbook.domain.booking import (
     Booking,
@@ -41,7 +42,7 @@ def new_booking_id() -> str:
     return "VB" + secrets.token_hex(6).upper()
 
 
-class SqliteLedger:
+class SqliteLedger(SqliteFigures):
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
         self._db: sqlite3.Connection | None = None

@@ -103,6 +103,19 @@ CREATE TABLE IF NOT EXISTS contacts (
     sealed TEXT NOT NULL,
     updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
+-- The daily allocation digests (docs/operators.md, "Public figures"): append-only, each
+-- chained to the one before by its hash; the unique previous hash forbids a fork.
+CREATE TABLE IF NOT EXISTS allocation_digests (
+    day TEXT PRIMARY KEY,
+    made_at TEXT NOT NULL,
+    previous_sha256 TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS allocation_digests_no_update BEFORE UPDATE ON allocation_digests
+BEGIN SELECT RAISE(ABORT, 'allocation_digests is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS allocation_digests_no_delete BEFORE DELETE ON allocation_digests
+BEGIN SELECT RAISE(ABORT, 'allocation_digests is append-only'); END;
 """
 
 

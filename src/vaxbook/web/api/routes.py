@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vaxbook.web.api import auth, booking, campaign, clinics, line
+from vaxbook.web.api import auth, booking, campaign, clinics, figures, line
 
 router = APIRouter()
-for resource in (campaign, auth, line, clinics, booking):
+for resource in (campaign, auth, line, clinics, booking, figures):
     router.include_router(resource.router)

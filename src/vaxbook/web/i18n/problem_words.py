@@ -156,4 +156,8 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
     Problem.INVALID_HOST: (
         "이 주소로는 서비스하지 않습니다.", "This service is not served under that host name."
     ),
+    Problem.METRICS_FORBIDDEN: (
+        "운영 지표는 허용된 주소에서만 볼 수 있습니다.",
+        "Metrics may be read only from the allowed addresses.",
+    ),
 }

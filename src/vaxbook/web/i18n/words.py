@@ -179,6 +179,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "mine.cancel_yes": ("예, 취소합니다", "Yes, cancel it"),
     "mine.cancelled": ("예약이 취소되었습니다.", "Your booking has been cancelled."),
     "mine.rebook": ("다시 예약하기", "Book again"),
+    # public figures (/figures)
+    "figures.title": ("예약 현황 공개", "Public figures"),
+    "figures.intro": ("1차 접종 자리를 그룹별·시도별로 공개합니다. 1분마다 새로 계산됩니다.",
+                      "First-dose places per group and per province, recomputed every minute."),
+    "figures.as_of": ("기준 시각: {at}", "As of {at}"),
+    "figures.totals": ("전체", "All"),
+    "figures.by_group": ("그룹별 (생일 끝자리)", "Per group (last digit of the day of birth)"),
+    "figures.by_province": ("시도별", "Per province"),
+    "figures.group": ("그룹", "Group"),
+    "figures.province": ("시도", "Province"),
+    "figures.offered": ("제공", "Offered"),
+    "figures.booked": ("예약", "Booked"),
+    "figures.free": ("잔여", "Free"),
+    "figures.digests": ("일일 배정 요약 (해시 체인)", "Daily allocation digests (hash chain)"),
+    "figures.digests_explain": (
+        "매일의 배정 요약은 전날 요약의 SHA-256 해시를 담고 있어, 공개된 수치를 몰래 고칠 수 없습니다. "
+        "원문: /api/figures/digests/날짜",
+        "Each day's digest carries the SHA-256 hash of the day before, so published figures cannot be "
+        "rewritten silently. Full text: /api/figures/digests/DAY"),
+    "figures.day": ("날짜", "Day"),
+    "figures.no_digests": ("아직 공개된 요약이 없습니다.", "No digest has been published yet."),
     # problems the pages add, and ways forward
     "error.title": ("요청을 처리하지 못했습니다", "We could not do that"),
     "error.csrf_failed": ("화면이 오래되어 요청을 처리하지 못했습니다. 처음부터 다시 시도해 주세요.",

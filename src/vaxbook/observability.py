@@ -1,0 +1,85 @@
+"""Logs as JSON lines and the metrics directory shared by the workers of `vaxbook serve`.
+
+The JSON formatter is a few lines of the standard library rather than python-json-logger:
+it writes a fixed allowlist of fields (so no `extra` a caller passes by mistake can carry a
+personal value into the log), costs one json.dumps per record, and adds no dependency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# The id of the request being served, for every record logged while serving it.
+REQUEST_ID: ContextVar[str | None] = ContextVar("vaxbook_request_id", default=None)
+# Fields a record may add to its line (the request line's); anything else a caller passes is dropped.
+FIELDS = ("method", "route", "status", "duration_ms")
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id and the allowed fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            line["request_id"] = request_id
+        for name in FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None:
+                line[name] = value
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """The dictConfig `vaxbook serve` hands uvicorn, so every worker (and uvicorn) logs JSON lines."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "vaxbook.observability.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
+        "loggers": {
+            "vaxbook": {"level": level.upper()},
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False},  # the app logs each request itself
+        },
+    }
+
+
+def prepare_metrics_dir(configured: Path | None) -> tuple[Path, bool]:
+    """The directory the workers' metric files go to, emptied; and whether we made it (remove it after).
+
+    Set in the environment before uvicorn starts the workers, which inherit it: prometheus_client
+    reads it when first imported in each worker."""
+    existing = configured or (Path(os.environ[MULTIPROC_ENV]) if os.environ.get(MULTIPROC_ENV) else None)
+    if existing is None:
+        made = Path(tempfile.mkdtemp(prefix="vaxbook-metrics-"))
+        os.environ[MULTIPROC_ENV] = str(made)
+        return made, True
+    existing.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in existing.glob("*.db"):  # counters of a previous run would be added to this one's
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(existing)
+    return existing, False
+
+
+def remove_metrics_dir(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
