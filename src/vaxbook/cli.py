@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vaxbook.config import Settings
+from vaxbook.digest_cli import digest_app
 from vaxbook.keys import SecretsError
 
 app = typer.Typer(help="vaxbook: vaccination pre-reservation under a national rush.", no_args_is_help=True)
@@ -23,6 +24,7 @@ db_app = typer.Typer(help="The ledger's database (cluster mode: PostgreSQL).", n
 app.add_typer(db_app, name="db")
 retention_app = typer.Typer(help="Personal data kept only as long as it is needed.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+app.add_typer(digest_app, name="digest")
 console = Console()
 
 DatabaseUrl = Annotated[
@@ -86,13 +88,21 @@ def serve(
         console.print(f"[red]{problem}[/red]")
         raise typer.Exit(2) from None
     console.print(f"vaxbook on [bold]http://{host}:{port}/[/bold]  (API docs: /docs)")
+    from vaxbook.observability import logging_config, prepare_metrics_dir, remove_metrics_dir  # noqa: PLC0415
     from vaxbook.web.protocol import GuardedHttpToolsProtocol  # noqa: PLC0415  # as uvicorn above
 
-    # Header size, count and timeout and the connection cap are the protocol's; bodies the app's
-    # (docs/operations.md, "Transport limits and reverse proxy").
-    uvicorn.run("vaxbook.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False, http=GuardedHttpToolsProtocol,
-                timeout_keep_alive=settings.keep_alive_seconds, backlog=settings.backlog)
+    # Before any worker starts: each writes its metric files there (docs/operators.md).
+    metrics_dir, made = prepare_metrics_dir(settings.metrics_dir)
+    try:
+        # Header size, count and timeout and the connection cap are the protocol's; bodies the
+        # app's (docs/operations.md, "Transport limits and reverse proxy").
+        uvicorn.run("vaxbook.web.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", access_log=False, http=GuardedHttpToolsProtocol,
+                    timeout_keep_alive=settings.keep_alive_seconds, backlog=settings.backlog,
+                    log_config=logging_config(settings.log_level))
+    finally:
+        if made:
+            remove_metrics_dir(metrics_dir)
 
 
 def is_loopback(host: str) -> bool:
