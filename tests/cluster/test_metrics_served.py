@@ -46,7 +46,8 @@ async def test_two_workers_add_up_and_log_no_secret(
     slot_ids = await add_slots(cluster, 1, 5)
     with serve(cluster, tmp_path, workers=2) as served:
         # A new connection for each request, so the kernel hands them to both workers.
-        async with httpx.AsyncClient(base_url=served.url, limits=httpx.Limits(max_keepalive_connections=0)) as c:
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=served.url, limits=fresh) as c:
             for _ in range(HEALTH_CHECKS):
                 assert (await c.get("/healthz")).status_code == 200
             person = await admitted(c, open_group_person(cluster, 1))
