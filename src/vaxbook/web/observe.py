@@ -84,6 +84,9 @@ class RequestObserver:
         children[0].inc()
         children[1].observe(seconds)
         if self.access_log and access.isEnabledFor(logging.INFO):
-            access.info("%s %s %d", method, route, status, extra={
-                "method": method, "route": route, "status": status,
-                "duration_ms": round(seconds * 1000, 2)})
+            # makeRecord + handle, not access.info: info() walks the stack to find the caller's
+            # file and line (about a third of the line's cost), which nobody reads here.
+            access.handle(access.makeRecord(
+                access.name, logging.INFO, __file__, 0, "%s %s %d", (method, route, status), None,
+                extra={"method": method, "route": route, "status": status,
+                       "duration_ms": round(seconds * 1000, 2)}))
