@@ -25,9 +25,9 @@ from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
 from vaxbook.services.clinics import ClinicService
 from vaxbook.services.eligibility import EligibilityService
+from vaxbook.services.figures import FiguresService
 from vaxbook.services.outbox import Dispatcher, DispatchSettings
 from vaxbook.services.retention import RetentionService
-from vaxbook.services.figures import FiguresService
 from vaxbook.services.throttle import Limits, Throttle
 from vaxbook.services.waiting_room import LineSettings, WaitingRoom
 

@@ -15,8 +15,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from vaxbook.adapters.sqlite import gate_records
-from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_notices
 from vaxbook.adapters.sqlite.figures import SqliteFigures
+from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_notices
 from vaxbook.adapters.sqlite.schema import migrate
 from vaxbook.domain.booking import (
     Booking,
