@@ -7,7 +7,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 from vaxbook.adapters.contact_sealer import AesGcmContactSealer
@@ -17,10 +17,22 @@ from vaxbook.adapters.notify.log import LogNotifier
 from vaxbook.adapters.signer import JwtSigner
 from vaxbook.adapters.sqlite.ledger import SqliteLedger
 from vaxbook.adapters.sqlite.outbox import SqliteOutbox
+from vaxbook.adapters.sqlite.standby import SqliteStandby
 from vaxbook.config import METHODS, Settings
 from vaxbook.domain.campaign import Campaign, load_campaign
+from vaxbook.domain.standby import Holds
 from vaxbook.keys import Keys, pepper_fingerprint
-from vaxbook.ports import Clock, ContactSealer, Gate, IdentityProvider, Ledger, Notifier, Outbox, Signer
+from vaxbook.ports import (
+    Clock,
+    ContactSealer,
+    Gate,
+    IdentityProvider,
+    Ledger,
+    Notifier,
+    Outbox,
+    Signer,
+    Standby,
+)
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
 from vaxbook.services.clinics import ClinicService
@@ -28,6 +40,7 @@ from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.figures import FiguresService
 from vaxbook.services.outbox import Dispatcher, DispatchSettings
 from vaxbook.services.retention import RetentionService
+from vaxbook.services.standby import StandbyService
 from vaxbook.services.throttle import Limits, Throttle
 from vaxbook.services.waiting_room import LineSettings, WaitingRoom
 
@@ -39,7 +52,8 @@ class SystemClock:
 
 def _sqlite_ledger(url: str, settings: Settings) -> Ledger:
     parsed = urlparse(url)
-    return SqliteLedger(parsed.netloc + parsed.path if parsed.netloc else parsed.path.removeprefix("/"))
+    return SqliteLedger(parsed.netloc + parsed.path if parsed.netloc else parsed.path.removeprefix("/"),
+                        holds_of(settings))
 
 
 def _postgres_ledger(url: str, settings: Settings) -> Ledger:
@@ -47,7 +61,7 @@ def _postgres_ledger(url: str, settings: Settings) -> Ledger:
     from vaxbook.adapters.postgres.ledger import PostgresLedger  # noqa: PLC0415  # see above
 
     return PostgresLedger(url, pool_size=settings.pool_size, migrate_on_start=settings.migrate_on_start,
-                          pool_wait_seconds=settings.pool_wait_seconds)
+                          pool_wait_seconds=settings.pool_wait_seconds, holds=holds_of(settings))
 
 
 def _redis_gate(url: str, settings: Settings) -> Gate:
@@ -111,6 +125,23 @@ def build_outbox(ledger: Ledger) -> Outbox:
     if isinstance(ledger, PostgresLedger):
         return PostgresOutbox(ledger)
     raise ValueError(f"no outbox for the ledger {type(ledger).__name__}")
+
+
+def holds_of(settings: Settings) -> Holds:
+    return Holds(timedelta(minutes=settings.standby_hold_minutes),
+                 timedelta(minutes=settings.leftover_hold_minutes))
+
+
+def build_standby(ledger: Ledger) -> Standby:
+    """The standby list lives in the ledger's database: an offer commits with the freed place."""
+    if isinstance(ledger, SqliteLedger):
+        return SqliteStandby(ledger)
+    from vaxbook.adapters.postgres.ledger import PostgresLedger  # noqa: PLC0415  # as for the ledger
+    from vaxbook.adapters.postgres.standby import PostgresStandby  # noqa: PLC0415  # as above
+
+    if isinstance(ledger, PostgresLedger):
+        return PostgresStandby(ledger)
+    raise ValueError(f"no standby for the ledger {type(ledger).__name__}")
 
 
 def _webhook(settings: Settings) -> Notifier:
@@ -195,6 +226,7 @@ class Container:
     dispatcher: Dispatcher
     retention: RetentionService
     figures: FiguresService
+    standby: StandbyService
 
     async def start(self) -> None:
         await self.ledger.open()
@@ -231,10 +263,12 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     keys = settings.keys()
     ledger, gate = build_ledger(settings), build_gate(settings)
     outbox = build_outbox(ledger)
+    standby = build_standby(ledger)
     sealer: ContactSealer | None = AesGcmContactSealer(keys.contact) if keys.contact else None
     signer = JwtSigner(keys.signing, lambda: clock.now().timestamp(), keys.identity)
     providers = build_identity_providers(settings, keys)
     throttle = Throttle(gate, clock, keys.pepper, limits_of(settings))
+    clinics = ClinicService(ledger, throttle=throttle)
     eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,
@@ -263,13 +297,15 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
             campaign, ledger, gate, clock, waiting_room,
             browse_cache_seconds=settings.browse_cache_seconds,
         ),
-        clinics=ClinicService(ledger, throttle=throttle),
+        clinics=clinics,
         outbox=outbox,
         sealer=sealer,
         dispatcher=Dispatcher(campaign, ledger, outbox, sealer, build_channels(settings), clock,
-                              dispatch_settings(settings)),
+                              dispatch_settings(settings), offer_of=standby.offer_by_id,
+                              sweep=standby.sweep),
         retention=RetentionService(campaign, outbox, clock),
         figures=FiguresService(ledger, clock, campaign.timezone),
+        standby=StandbyService(campaign, ledger, standby, gate, clock, clinics),
     )
 
 

@@ -24,6 +24,7 @@ from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.messages import Letter
 from vaxbook.domain.notices import Notice, NoticeState, OutboxMessage
 from vaxbook.domain.queue import LineCounters
+from vaxbook.domain.standby import Acceptance, Offer, StandbyEntry, StandbyJoin
 
 C = TypeVar("C", PendingVerification, Identity, Ticket, AdmissionPass)
 
@@ -331,3 +332,53 @@ class BackendBusy(BackendUnavailable):
     A request still fails with 503 and Retry-After; `/readyz` reports the backend busy, not
     down, so a load balancer keeps a loaded but healthy node.
     """
+
+
+class Standby(Protocol):
+    """The standby list and its offers, in the ledger's own database (docs/notifications.md).
+
+    Every call first moves on the offers whose hold ran out (`sweep`), in its own transaction,
+    so a lapse is processed by whichever read or write comes first, or by the dispatcher loop.
+    """
+
+    async def join(self, entry: StandbyJoin) -> StandbyEntry:
+        """Join, or raise already_on_standby or already_booked; the contact is kept with it."""
+        ...
+
+    async def entry(self, person_key: str, now: datetime) -> StandbyEntry | None:
+        """The person's standby with their position now, if they wait."""
+        ...
+
+    async def leave(self, person_key: str, now: datetime) -> None:
+        """Leave standby (an open offer is declined and passes on), or raise not_on_standby."""
+        ...
+
+    async def offer_of(self, person_key: str, now: datetime) -> Offer | None:
+        """The person's open offer, if any."""
+        ...
+
+    async def offer_by_id(self, offer_id: str) -> Offer | None: ...
+
+    async def accept(self, offer_id: str, acceptance: Acceptance) -> Booking:
+        """Book the held place with a second dose, atomically; the person leaves standby.
+
+        Raises no_offer, already_booked or second_dose_unavailable (the offer stays open).
+        An offer already accepted answers with its booking."""
+        ...
+
+    async def decline(self, person_key: str, now: datetime) -> Offer:
+        """Decline the open offer: the place passes to the next; the person leaves standby."""
+        ...
+
+    async def sweep(self, now: datetime) -> int:
+        """Pass on every lapsed offer and drop entries whose window closed; the offers lapsed."""
+        ...
+
+    async def post_leftovers(self, slot: NewSlot, now: datetime) -> tuple[int, int]:
+        """Create a slot of today's leftover doses, held in a pool (never free on a map), and
+        offer them to the district's standby in order: (slot id, doses offered now)."""
+        ...
+
+    async def offer_free_places(self, slot_ids: list[int], now: datetime) -> int:
+        """Offer the free first-dose places of these slots (a clinic added places); the number."""
+        ...

@@ -51,6 +51,13 @@ class Problem(StrEnum):
     SECOND_DOSE_UNAVAILABLE = "second_dose_unavailable"
     SLOT_NOT_BOOKABLE = "slot_not_bookable"
     CLINIC_KEY_INVALID = "clinic_key_invalid"
+    # standby and offers
+    ALREADY_ON_STANDBY = "already_on_standby"
+    NOT_ON_STANDBY = "not_on_standby"
+    PLACES_FREE = "places_free"
+    DISTRICT_NOT_FOUND = "district_not_found"
+    NO_OFFER = "no_offer"
+    VACCINE_NOT_FOUND = "vaccine_not_found"
     # limits
     TOO_MANY_REQUESTS = "too_many_requests"
     # infrastructure

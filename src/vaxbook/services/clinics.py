@@ -70,6 +70,11 @@ class ClinicService:
         Every try counts against the client's and the clinic's wrong keys before the key is
         compared (so a burst of guesses cannot slip in at once); a right key is given back.
         """
+        await self.authorize(clinic_id, key, client)
+        return await self._ledger.clinic_bookings(clinic_id, day)
+
+    async def authorize(self, clinic_id: str, key: str | None, client: str = "") -> None:
+        """Check a clinic's key, behind the wrong-key throttle of the client and of the clinic."""
         stored = await self._ledger.clinic_key_hash(check_clinic_id(clinic_id))
         if stored is None:
             raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
@@ -84,4 +89,3 @@ class ClinicService:
             raise VaxbookError(Problem.CLINIC_KEY_INVALID, field=Input.CLINIC_KEY)
         if self._throttle is not None:
             await self._throttle.give_back(counted)
-        return await self._ledger.clinic_bookings(clinic_id, day)

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.contact import Contact
@@ -33,6 +33,7 @@ from vaxbook.ports import (
 log = logging.getLogger("vaxbook.notify")
 
 OfferLookup = Callable[[str], Awaitable[Offer | None]]
+Sweep = Callable[[datetime], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Dispatcher:
     def __init__(
         self, campaign: Campaign, ledger: Ledger, outbox: Outbox, sealer: ContactSealer | None,
         channels: Sequence[Notifier], clock: Clock, settings: DispatchSettings,
-        offer_of: OfferLookup | None = None,
+        offer_of: OfferLookup | None = None, sweep: Sweep | None = None,
     ) -> None:
         self._campaign = campaign
         self._ledger = ledger
@@ -63,10 +64,13 @@ class Dispatcher:
         self._clock = clock
         self._settings = settings
         self._offer_of = offer_of
+        self._sweep = sweep  # passes on lapsed standby offers, whose messages this loop then sends
 
     async def run_once(self) -> int:
         """Claim the messages due now and deliver each; the number claimed."""
         s = self._settings
+        if self._sweep is not None:
+            await self._sweep(self._clock.now())
         claimed = await self._outbox.claim(self._clock.now(), s.lease_seconds, s.batch)
         for message in claimed:
             await self._deliver(message)

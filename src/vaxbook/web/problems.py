@@ -61,6 +61,13 @@ STATUS: dict[Problem, int] = {
     Problem.SECOND_DOSE_UNAVAILABLE: 409,
     Problem.SLOT_NOT_BOOKABLE: 409,
     Problem.CLINIC_KEY_INVALID: 401,
+    # standby and offers
+    Problem.ALREADY_ON_STANDBY: 409,
+    Problem.NOT_ON_STANDBY: 404,
+    Problem.PLACES_FREE: 409,
+    Problem.DISTRICT_NOT_FOUND: 404,
+    Problem.NO_OFFER: 404,
+    Problem.VACCINE_NOT_FOUND: 422,
     # limits
     Problem.TOO_MANY_REQUESTS: 429,
     # infrastructure

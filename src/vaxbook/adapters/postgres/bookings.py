@@ -15,9 +15,11 @@ from typing import Any
 import asyncpg
 
 from vaxbook.adapters.postgres.notices import keep_contact, notice_arrays, void_reminders, write_notices
+from vaxbook.adapters.postgres.standby_rows import offer_freed
 from vaxbook.domain.booking import Booking, BookingRequest, Clinic, Slot
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.notices import Notice
+from vaxbook.domain.standby import Holds
 
 SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
 _F = ", ".join(f"f.{c.strip()}" for c in SLOT_COLUMNS.split(","))
@@ -100,7 +102,7 @@ async def book(db: Any, request: BookingRequest) -> tuple[bool, str, int | None,
     return bool(row[0]), str(row[1]), row[2], row[3]
 
 
-async def change(db: Any, request: BookingRequest) -> Booking:
+async def change(db: Any, request: BookingRequest, holds: Holds | None = None) -> Booking:
     earlier = await replay(db, request)
     if earlier is not None:
         return earlier
@@ -124,19 +126,26 @@ async def change(db: Any, request: BookingRequest) -> Booking:
     await void_reminders(db, booking_id)
     await write_notices(db, request.person_key, request.notices, booking_id=booking_id, at=request.at)
     await keep_contact(db, request.person_key, request.contact, request.at)
+    # The old first-dose place, if it is still free, held for standby in this transaction.
+    await offer_freed(db, old[1], old[2], request.at, holds or Holds())
     return await load_booking(db, booking_id)
 
 
-async def cancel(db: Any, person_key: str, at: datetime, notices: tuple[Notice, ...] = ()) -> Booking:
-    booking_id = await db.fetchval(
-        "SELECT id FROM bookings WHERE person_key = $1 AND cancelled_at IS NULL FOR UPDATE", person_key
+async def cancel(
+    db: Any, person_key: str, at: datetime, notices: tuple[Notice, ...] = (), holds: Holds | None = None
+) -> Booking:
+    found = await db.fetchrow(
+        "SELECT id, first_slot_id, share_group FROM bookings WHERE person_key = $1"
+        " AND cancelled_at IS NULL FOR UPDATE", person_key
     )
-    if booking_id is None:
+    if found is None:
         raise VaxbookError(Problem.NO_BOOKING)
+    booking_id = found[0]
     await _release_places(db, booking_id)
     await db.execute("UPDATE bookings SET cancelled_at = $1 WHERE id = $2", at, booking_id)
     await void_reminders(db, booking_id)
     await write_notices(db, person_key, notices, booking_id=booking_id, at=at)
+    await offer_freed(db, found[1], found[2], at, holds or Holds())  # held for standby at once
     return await load_booking(db, booking_id)
 
 

@@ -40,6 +40,7 @@ from vaxbook.domain.booking import (
 )
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.notices import Notice
+from vaxbook.domain.standby import Holds
 from vaxbook.ports import WRONG_PEPPER, BackendBusy, VerificationOutcome, WrongPepper
 
 T = TypeVar("T")
@@ -107,9 +108,10 @@ reports_outages(*UNREACHABLE)(PostgresFigures)  # its coroutines too: they are t
 class PostgresLedger(PostgresFigures):
     def __init__(
         self, dsn: str, *, pool_size: int, migrate_on_start: bool = False,
-        pool_wait_seconds: float = POOL_WAIT_SECONDS,
+        pool_wait_seconds: float = POOL_WAIT_SECONDS, holds: Holds | None = None,
     ) -> None:
         self._dsn = dsn
+        self.holds = holds or Holds()  # how long a freed place is held for a standby offer
         self._pool_size = pool_size
         self._pool_wait_seconds = pool_wait_seconds
         self._answered_at = float("-inf")  # monotonic time the database last finished some work
@@ -372,11 +374,11 @@ class PostgresLedger(PostgresFigures):
         )
 
     async def change(self, request: BookingRequest) -> Booking:
-        return await self._transaction(lambda db: bookings.change(db, request))
+        return await self._transaction(lambda db: bookings.change(db, request, self.holds))
 
     async def cancel(self, person_key: str, at: datetime, notices: tuple[Notice, ...] = ()) -> Booking:
         return await self._transaction(
-            lambda db: bookings.cancel(db, person_key, at, notices), replay_safe=False
+            lambda db: bookings.cancel(db, person_key, at, notices, self.holds), replay_safe=False
         )
 
     async def booking_by_id(self, booking_id: str) -> Booking | None:

@@ -18,6 +18,7 @@ from vaxbook.adapters.sqlite import gate_records
 from vaxbook.adapters.sqlite.figures import SqliteFigures
 from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_notices
 from vaxbook.adapters.sqlite.schema import migrate
+from vaxbook.adapters.sqlite.standby_rows import offer_freed
 from vaxbook.domain.booking import (
     Booking,
     BookingRequest,
@@ -32,6 +33,7 @@ from vaxbook.domain.booking import (
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.notices import Notice
+from vaxbook.domain.standby import Holds
 from vaxbook.ports import WRONG_PEPPER, VerificationOutcome, WrongPepper
 
 _SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
@@ -43,8 +45,9 @@ def new_booking_id() -> str:
 
 
 class SqliteLedger(SqliteFigures):
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, holds: Holds | None = None) -> None:
         self._path = str(path)
+        self.holds = holds or Holds()  # how long a freed place is held for a standby offer
         self._db: sqlite3.Connection | None = None
 
     # lifecycle -------------------------------------------------------------------------
@@ -239,6 +242,7 @@ class SqliteLedger(SqliteFigures):
             booking_id = _active_booking_id(db, request.person_key)
             if booking_id is None:
                 raise VaxbookError(Problem.NO_BOOKING)
+            freed = _first_place(db, booking_id)
             _release_places(db, booking_id)
             group, second_id = _take_places(db, request)
             db.execute(
@@ -246,6 +250,7 @@ class SqliteLedger(SqliteFigures):
                 " WHERE id = ?",
                 (request.first_slot_id, group, second_id, booking_id),
             )
+            offer_freed(db, *freed, request.at, self.holds)  # if the old place is still free
             db.execute(
                 "INSERT INTO idempotency (person_key, key, fingerprint, booking_id) VALUES (?, ?, ?, ?)",
                 (request.person_key, request.idempotency_key, request.fingerprint, booking_id),
@@ -259,10 +264,12 @@ class SqliteLedger(SqliteFigures):
             booking_id = _active_booking_id(db, person_key)
             if booking_id is None:
                 raise VaxbookError(Problem.NO_BOOKING)
+            freed = _first_place(db, booking_id)
             _release_places(db, booking_id)
             db.execute("UPDATE bookings SET cancelled_at = ? WHERE id = ?", (at.isoformat(), booking_id))
             void_reminders(db, booking_id)
             write_notices(db, person_key, notices, booking_id=booking_id, at=at)
+            offer_freed(db, *freed, at, self.holds)  # the freed place, held for standby at once
             return self._booking(db, booking_id)
 
     async def booking_of(self, person_key: str) -> Booking | None:
@@ -298,6 +305,10 @@ class SqliteLedger(SqliteFigures):
         if row[0] != request.fingerprint:
             raise VaxbookError(Problem.IDEMPOTENCY_KEY_REUSED, field=Input.IDEMPOTENCY_KEY)
         return self._booking(db, row[1])
+
+    def booking_in(self, db: sqlite3.Connection, booking_id: str) -> Booking:
+        """A booking read inside a transaction already open on `db` (the standby's acceptance)."""
+        return self._booking(db, booking_id)
 
     def _booking(self, db: sqlite3.Connection, booking_id: str) -> Booking:
         row = db.execute(
@@ -359,6 +370,11 @@ def _take_places(db: sqlite3.Connection, request: BookingRequest) -> tuple[int, 
     if second is None:
         raise VaxbookError(Problem.SECOND_DOSE_UNAVAILABLE, field="slot_id")
     return group, second
+
+
+def _first_place(db: sqlite3.Connection, booking_id: str) -> tuple[int, int]:
+    row = db.execute("SELECT first_slot_id, share_group FROM bookings WHERE id = ?", (booking_id,)).fetchone()
+    return int(row[0]), int(row[1])
 
 
 def _release_places(db: sqlite3.Connection, booking_id: str) -> None:

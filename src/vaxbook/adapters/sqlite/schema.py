@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from vaxbook.adapters.sqlite import gate_records
+from vaxbook.adapters.sqlite import gate_records, standby_rows
 
 VERSION = 1
 
@@ -123,7 +123,7 @@ def migrate(connection: sqlite3.Connection) -> None:
     """Create the schema if absent and record its version; safe to run any number of times."""
     # executescript commits on its own, so the script carries its own transaction.
     connection.executescript(
-        "BEGIN IMMEDIATE;" + SCHEMA + gate_records.SCHEMA
+        "BEGIN IMMEDIATE;" + SCHEMA + gate_records.SCHEMA + standby_rows.SCHEMA
         + f"INSERT INTO schema_version (version) SELECT {VERSION}"
         " WHERE NOT EXISTS (SELECT 1 FROM schema_version); COMMIT;"
     )

@@ -174,3 +174,34 @@ class BookingAnswer(Answer):
     share_group: int
     created_at: str
     cancelled_at: str | None
+
+
+# standby and offers -----------------------------------------------------------------------
+class DistrictAnswer(Answer):
+    sido: str
+    sigungu: str
+
+
+class StandbyAnswer(Answer):
+    position: int = Field(description="1: the next to be offered a place in one of these districts")
+    districts: list[DistrictAnswer]
+    joined_at: str
+
+
+class StandbyLeftAnswer(Answer):
+    left: bool
+
+
+class OfferAnswer(Answer):
+    id: str
+    state: str = Field(description="open | accepted | declined | lapsed")
+    leftover: bool = Field(description="a leftover dose of the day (the shorter hold)")
+    clinic: Clinic
+    slot: Slot
+    expires_at: str = Field(description="ISO 8601: the place is held until then")
+
+
+class LeftoversAnswer(Answer):
+    slot_id: int
+    doses: int
+    offered: int = Field(description="doses offered to standby people at once; the rest wait in the pool")

@@ -121,6 +121,31 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
         "This slot does not take first-dose bookings.",
     ),
     Problem.CLINIC_KEY_INVALID: ("의료기관 키가 올바르지 않습니다.", "The clinic key is not valid."),
+    # standby and offers
+    Problem.ALREADY_ON_STANDBY: (
+        "이미 예비 명단에 등록되어 있습니다.",
+        "You are already on standby.",
+    ),
+    Problem.NOT_ON_STANDBY: (
+        "예비 명단에 등록되어 있지 않습니다.",
+        "You are not on standby.",
+    ),
+    Problem.PLACES_FREE: (
+        "선택한 지역에 예약 가능한 자리가 있습니다. 바로 예약해 주세요.",
+        "There are free places in a district you chose: please book one.",
+    ),
+    Problem.DISTRICT_NOT_FOUND: (
+        "선택한 지역(시군구)을 찾을 수 없습니다.",
+        "District not found.",
+    ),
+    Problem.NO_OFFER: (
+        "유효한 접종 제안이 없습니다. 기한이 지나 다음 분께 넘어갔을 수 있습니다.",
+        "You have no open offer. It may have lapsed and passed to the next person.",
+    ),
+    Problem.VACCINE_NOT_FOUND: (
+        "이 캠페인에 없는 백신입니다.",
+        "This campaign has no such vaccine.",
+    ),
     # limits
     Problem.TOO_MANY_REQUESTS: (
         "요청이 너무 많습니다. 표시된 시간이 지난 뒤 다시 시도해 주세요.",
