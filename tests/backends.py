@@ -24,7 +24,8 @@ REDIS_URL = os.environ.get("VAXBOOK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 T = TypeVar("T")
 LEDGER_TABLES = (
     "clinics, slots, shares, bookings, idempotency, line_checkpoints, ledger_meta, line_places,"
-    " verifications, outbox, contacts, allocation_digests"
+    " verifications, outbox, contacts, allocation_digests, standby, standby_districts, offers,"
+    " leftover_pool"
 )
 
 
