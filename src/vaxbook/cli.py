@@ -15,6 +15,7 @@ from rich.table import Table
 
 from vaxbook.config import Settings
 from vaxbook.digest_cli import digest_app
+from vaxbook.inventory_cli import clinics_app, slots_app
 from vaxbook.keys import SecretsError
 
 app = typer.Typer(help="vaxbook: vaccination pre-reservation under a national rush.", no_args_is_help=True)
@@ -25,6 +26,8 @@ app.add_typer(db_app, name="db")
 retention_app = typer.Typer(help="Personal data kept only as long as it is needed.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 app.add_typer(digest_app, name="digest")
+app.add_typer(clinics_app, name="clinics")
+app.add_typer(slots_app, name="slots")
 console = Console()
 
 DatabaseUrl = Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, TypeVar
@@ -21,6 +22,7 @@ from vaxbook.domain.contact import Contact
 from vaxbook.domain.credentials import AdmissionPass, Credential, Identity, PendingVerification, Ticket
 from vaxbook.domain.figures import AllocationCount, Digest, DigestHead
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
 from vaxbook.domain.messages import Letter
 from vaxbook.domain.notices import Notice, NoticeState, OutboxMessage
 from vaxbook.domain.queue import LineCounters
@@ -154,6 +156,21 @@ class Ledger(FiguresLedger, Protocol):
         """The gate's rule on the durable record: refuse another device, or a second verification,
         within hold_seconds of the last one; else record this one (device and time)."""
         ...
+
+    # bulk loading (issue 10): one transaction per file, kept only if nothing is refused
+    async def import_clinics(self, rows: Sequence[Numbered[ClinicRecord]], *, dry_run: bool) -> ImportSummary:
+        """Create new clinics (without a key) and update changed ones; refused rows write nothing."""
+        ...
+
+    async def import_slots(self, rows: Sequence[Numbered[SlotRecord]], *, dry_run: bool) -> ImportSummary:
+        """Create new slots split among the groups, re-split changed capacities; all or nothing.
+
+        A row is refused if its clinic is unknown or a new capacity is below what is booked.
+        """
+        ...
+
+    def export_clinics(self) -> AsyncIterator[list[ClinicRecord]]: ...
+    def export_slots(self) -> AsyncIterator[list[SlotRecord]]: ...
 
 
 @dataclass(frozen=True)

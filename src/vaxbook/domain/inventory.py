@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from vaxbook.domain.campaign import Vaccine
+
+
+def slot_number_of(clinic_id: str, day: date, start: time, vaccine_id: str) -> int:
+    """A stable number per slot that decides which groups get the remainder places."""
+    return zlib.crc32(f"{clinic_id}|{day}|{start}|{vaccine_id}".encode())
 
 
 def split_quota(capacity: int, slot_number: int, groups: int = 10) -> list[int]:
@@ -57,3 +63,28 @@ def rank_second_dose_slots(
         return minutes, candidate.start
 
     return [c.slot_id for c in sorted(candidates, key=distance)]
+
+
+def resplit_quota(
+    capacity: int, slot_number: int, booked: Sequence[int], groups: int = 10
+) -> list[int] | None:
+    """The shares after a slot's first-dose capacity changes; None if it is below what is booked.
+
+    The split is the same as split_quota's. A group whose new share would fall below what it
+    has already booked (the additional period books from any group's share) keeps its booked
+    places, and the difference is taken one place at a time from the group with the most
+    room left (the lowest group on a tie), so the total stays `capacity`.
+    """
+    if capacity < sum(booked):
+        return None
+    shares = split_quota(capacity, slot_number, groups)
+    short = 0
+    for group in range(groups):
+        if shares[group] < booked[group]:
+            short += booked[group] - shares[group]
+            shares[group] = booked[group]
+    while short:
+        roomiest = max(range(groups), key=lambda g: (shares[g] - booked[g], -g))
+        shares[roomiest] -= 1
+        short -= 1
+    return shares

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import zlib
 from dataclasses import dataclass
 from datetime import date, time
 
 from vaxbook.domain.booking import Clinic, ClinicListRow, NewSlot
 from vaxbook.domain.canonical import check_clinic_id
 from vaxbook.domain.errors import Input, Problem, VaxbookError
-from vaxbook.domain.inventory import split_quota
+from vaxbook.domain.inventory import slot_number_of, split_quota
 from vaxbook.ports import Ledger
 from vaxbook.services.throttle import Limits, Throttle
 
@@ -31,7 +30,7 @@ class SlotPlan:
 
 def slot_number(plan: SlotPlan) -> int:
     """A stable number per slot that decides which groups get the remainder places."""
-    return zlib.crc32(f"{plan.clinic_id}|{plan.day}|{plan.start}|{plan.vaccine_id}".encode())
+    return slot_number_of(plan.clinic_id, plan.day, plan.start, plan.vaccine_id)
 
 
 def hash_clinic_key(key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -14,7 +14,7 @@ import asyncpg
 from cachetools import LRUCache
 
 from vaxbook.adapters.outages import reports_outages
-from vaxbook.adapters.postgres import bookings, gate_records
+from vaxbook.adapters.postgres import bookings, gate_records, inventory
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
 from vaxbook.adapters.postgres.figures import PostgresFigures
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
@@ -39,11 +39,13 @@ from vaxbook.domain.booking import (
     SlotFree,
 )
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
 from vaxbook.domain.notices import Notice
 from vaxbook.domain.standby import Holds
 from vaxbook.ports import WRONG_PEPPER, BackendBusy, VerificationOutcome, WrongPepper
 
 T = TypeVar("T")
+R = TypeVar("R")
 _FREE = "SUM(sh.capacity - sh.booked)::integer"
 _SHARES = "shares sh JOIN slots s ON s.id = sh.slot_id"
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -263,6 +265,40 @@ class PostgresLedger(PostgresFigures):
             )
 
         await self._transaction(insert)
+
+    # bulk loading (adapters/postgres/inventory.py) ------------------------------------------
+    async def import_clinics(self, rows: Sequence[Numbered[ClinicRecord]], *, dry_run: bool) -> ImportSummary:
+        return await self._import(inventory.import_clinics, rows, dry_run)
+
+    async def import_slots(self, rows: Sequence[Numbered[SlotRecord]], *, dry_run: bool) -> ImportSummary:
+        return await self._import(inventory.import_slots, rows, dry_run)
+
+    async def _import(self, load: Callable[[Any, Sequence[R]], Awaitable[ImportSummary]],
+                      rows: Sequence[R], dry_run: bool) -> ImportSummary:
+        """One transaction: committed only if nothing was refused and this is not a dry run."""
+        async with self._connection() as db:
+            transaction = db.transaction()
+            await transaction.start()
+            try:
+                summary = await load(db, rows)
+            except BaseException:
+                await transaction.rollback()
+                raise
+            await (transaction.rollback() if dry_run or summary.refused else transaction.commit())
+        # Rows this worker cached may have changed (other workers see the change on a restart).
+        self._clinics.clear()
+        self._slots.clear()
+        return summary
+
+    async def export_clinics(self) -> AsyncIterator[list[ClinicRecord]]:
+        async with self._connection() as db:
+            async for batch in inventory.export_clinics(db):
+                yield batch
+
+    async def export_slots(self) -> AsyncIterator[list[SlotRecord]]:
+        async with self._connection() as db:
+            async for batch in inventory.export_slots(db):
+                yield batch
 
     async def clinic(self, clinic_id: str) -> Clinic | None:
         if clinic_id in self._clinics:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TypeVar
 
-from vaxbook.adapters.sqlite import gate_records
+from vaxbook.adapters.sqlite import gate_records, inventory
 from vaxbook.adapters.sqlite.figures import SqliteFigures
 from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_notices
 from vaxbook.adapters.sqlite.schema import migrate
@@ -32,9 +33,12 @@ from vaxbook.domain.booking import (
 )
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
 from vaxbook.domain.notices import Notice
 from vaxbook.domain.standby import Holds
 from vaxbook.ports import WRONG_PEPPER, VerificationOutcome, WrongPepper
+
+R = TypeVar("R")
 
 _SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
 _FREE = "SUM(sh.capacity - sh.booked)"
@@ -136,6 +140,35 @@ class SqliteLedger(SqliteFigures):
         # Without statistics the planner drives clinic lists from the group index over every
         # share (57 ms for 300 clinics); with them, from the district (0.1 ms). Loading is rare.
         self._conn.execute("ANALYZE")
+
+    # bulk loading (adapters/sqlite/inventory.py) --------------------------------------------
+    async def import_clinics(self, rows: Sequence[Numbered[ClinicRecord]], *, dry_run: bool) -> ImportSummary:
+        return self._import(inventory.import_clinics, rows, dry_run)
+
+    async def import_slots(self, rows: Sequence[Numbered[SlotRecord]], *, dry_run: bool) -> ImportSummary:
+        summary = self._import(inventory.import_slots, rows, dry_run)
+        if summary.created >= 1000 and not dry_run:  # as in add_slots; sampled, so it stays quick
+            self._conn.execute("PRAGMA analysis_limit = 1000")
+            self._conn.execute("ANALYZE")
+        return summary
+
+    def _import(self, load: Callable[[sqlite3.Connection, Sequence[R]], ImportSummary],
+                rows: Sequence[R], dry_run: bool) -> ImportSummary:
+        """One transaction: committed only if nothing was refused and this is not a dry run."""
+        with transaction(self._conn) as db:
+            summary = load(db, rows)
+            if dry_run or summary.refused:
+                db.execute("ROLLBACK")
+                db.execute("BEGIN")  # what transaction() commits: nothing
+        return summary
+
+    async def export_clinics(self) -> AsyncIterator[list[ClinicRecord]]:
+        for batch in inventory.export_clinics(self._conn):
+            yield batch
+
+    async def export_slots(self) -> AsyncIterator[list[SlotRecord]]:
+        for batch in inventory.export_slots(self._conn):
+            yield batch
 
     async def clinic(self, clinic_id: str) -> Clinic | None:
         row = self._conn.execute(

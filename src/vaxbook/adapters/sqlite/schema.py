@@ -66,6 +66,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_active_booking_per_person
 CREATE INDEX IF NOT EXISTS bookings_first_slot ON bookings (first_slot_id);
 CREATE INDEX IF NOT EXISTS bookings_second_slot ON bookings (second_slot_id);
 
+-- What a clinic recorded on the day for each booked dose (issue 10: clinic staff).
+CREATE TABLE IF NOT EXISTS dose_outcomes (
+    booking_id TEXT NOT NULL REFERENCES bookings (id),
+    dose INTEGER NOT NULL CHECK (dose IN (1, 2)),
+    outcome TEXT NOT NULL CHECK (outcome IN ('vaccinated', 'no_show')),
+    marked_at TEXT NOT NULL,
+    PRIMARY KEY (booking_id, dose)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS idempotency (
     person_key TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -119,6 +128,12 @@ BEGIN SELECT RAISE(ABORT, 'allocation_digests is append-only'); END;
 """
 
 
+# Columns added to tables of existing files: (table, column, definition), added if missing.
+ADDED_COLUMNS = (
+    ("clinics", "phone", "TEXT NOT NULL DEFAULT ''"),  # issue 10: clinics import
+)
+
+
 def migrate(connection: sqlite3.Connection) -> None:
     """Create the schema if absent and record its version; safe to run any number of times."""
     # executescript commits on its own, so the script carries its own transaction.
@@ -127,3 +142,7 @@ def migrate(connection: sqlite3.Connection) -> None:
         + f"INSERT INTO schema_version (version) SELECT {VERSION}"
         " WHERE NOT EXISTS (SELECT 1 FROM schema_version); COMMIT;"
     )
+    for table, column, definition in ADDED_COLUMNS:
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
