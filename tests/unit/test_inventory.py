@@ -11,6 +11,7 @@ from vaxbook.domain.campaign import Vaccine
 from vaxbook.domain.inventory import (
     SecondDoseCandidate,
     rank_second_dose_slots,
+    resplit_quota,
     second_dose_date,
     share_order,
     split_quota,
@@ -72,3 +73,23 @@ def test_second_dose_prefers_the_same_time_then_the_nearest() -> None:
     ]
     assert rank_second_dose_slots(candidates, time(14)) == [2, 4, 3, 1]
     assert rank_second_dose_slots(candidates[:1] + candidates[2:3], time(14)) == [3, 1]
+
+
+def test_resplit_keeps_the_split_when_bookings_fit() -> None:
+    """A new capacity that fits every group's bookings is split exactly as split_quota splits it."""
+    assert resplit_quota(23, 7, [1] * 10) == split_quota(23, 7)
+
+
+def test_resplit_keeps_a_group_its_booked_places() -> None:
+    """A group booked past its new share keeps its places; the roomiest groups give them up."""
+    booked = [0, 0, 0, 5, 0, 0, 0, 0, 0, 0]
+    shares = resplit_quota(20, 0, booked)
+    assert shares is not None and sum(shares) == 20 and shares[3] == 5
+    assert all(s >= b for s, b in zip(shares, booked, strict=True))
+    assert sorted(shares) == [1, 1, 1, 2, 2, 2, 2, 2, 2, 5]
+
+
+def test_resplit_refuses_capacity_below_booked() -> None:
+    """A capacity below the total booked has no split."""
+    assert resplit_quota(4, 0, [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]) is None
+    assert resplit_quota(5, 0, [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]) == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
