@@ -35,6 +35,7 @@ from vaxbook.ports import (
 )
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
+from vaxbook.services.clinic_staff import ClinicStaff
 from vaxbook.services.clinics import ClinicService
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.figures import FiguresService
@@ -227,6 +228,7 @@ class Container:
     retention: RetentionService
     figures: FiguresService
     standby: StandbyService
+    clinic_staff: ClinicStaff
 
     async def start(self) -> None:
         await self.ledger.open()
@@ -298,6 +300,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
             browse_cache_seconds=settings.browse_cache_seconds,
         ),
         clinics=clinics,
+        clinic_staff=ClinicStaff(ledger, clinics, clock, campaign),
         outbox=outbox,
         sealer=sealer,
         dispatcher=Dispatcher(campaign, ledger, outbox, sealer, build_channels(settings), clock,

@@ -17,6 +17,7 @@ from vaxbook.domain.booking import (
     RegionFree,
     Slot,
     SlotFree,
+    SlotLoad,
 )
 from vaxbook.domain.contact import Contact
 from vaxbook.domain.credentials import AdmissionPass, Credential, Identity, PendingVerification, Ticket
@@ -167,6 +168,14 @@ class Ledger(FiguresLedger, Protocol):
 
         A row is refused if its clinic is unknown or a new capacity is below what is booked.
         """
+        ...
+
+    async def clinic_inventory(self, clinic_id: str, since: date) -> list[SlotLoad]:
+        """A clinic's slots from `since` on, with the places booked in each."""
+        ...
+
+    async def record_outcome(self, booking_id: str, dose: int, outcome: str, at: datetime) -> None:
+        """What the clinic saw on the day (vaccinated, no_show); a later mark replaces it."""
         ...
 
     def export_clinics(self) -> AsyncIterator[list[ClinicRecord]]: ...

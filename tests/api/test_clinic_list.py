@@ -28,6 +28,7 @@ async def test_day_list_json_and_csv(running: Running) -> None:
             "vaccine_id": "pfizer",
             "masked_name": "홍*동",
             "birth_date": "1990-05-13",
+            "outcome": None,
         }
     ]
     second = await running.client.get(

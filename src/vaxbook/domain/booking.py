@@ -106,3 +106,16 @@ class ClinicListRow:
     vaccine_id: str
     masked_name: str
     birth_date: date
+    outcome: str | None = None  # "vaccinated" or "no_show", as the clinic marked it on the day
+
+
+@dataclass(frozen=True)
+class SlotLoad:
+    """A clinic's own view of a slot: its capacities and how many places are booked."""
+
+    slot: Slot
+    first_booked: int
+    second_booked: int
+
+
+OUTCOMES = ("vaccinated", "no_show")

@@ -58,6 +58,11 @@ class Problem(StrEnum):
     DISTRICT_NOT_FOUND = "district_not_found"
     NO_OFFER = "no_offer"
     VACCINE_NOT_FOUND = "vaccine_not_found"
+    # clinic staff (issue 10)
+    SLOT_EXISTS = "slot_exists"
+    SLOT_STARTED = "slot_started"
+    CAPACITY_BELOW_BOOKED = "capacity_below_booked"
+    NOT_ON_DAY_LIST = "not_on_day_list"
     # limits
     TOO_MANY_REQUESTS = "too_many_requests"
     # infrastructure

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import zlib
 from dataclasses import dataclass
 from datetime import date, time
 
 from vaxbook.domain.booking import Clinic, ClinicListRow, NewSlot
 from vaxbook.domain.canonical import check_clinic_id
 from vaxbook.domain.errors import Input, Problem, VaxbookError
-from vaxbook.domain.inventory import slot_number_of, split_quota
+from vaxbook.domain.inventory import split_quota
 from vaxbook.ports import Ledger
 from vaxbook.services.throttle import Limits, Throttle
 
@@ -30,7 +31,7 @@ class SlotPlan:
 
 def slot_number(plan: SlotPlan) -> int:
     """A stable number per slot that decides which groups get the remainder places."""
-    return slot_number_of(plan.clinic_id, plan.day, plan.start, plan.vaccine_id)
+    return zlib.crc32(f"{plan.clinic_id}|{plan.day}|{plan.start}|{plan.vaccine_id}".encode())
 
 
 def hash_clinic_key(key: str) -> str:
@@ -73,7 +74,11 @@ class ClinicService:
         return await self._ledger.clinic_bookings(clinic_id, day)
 
     async def authorize(self, clinic_id: str, key: str | None, client: str = "") -> None:
-        """Check a clinic's key, behind the wrong-key throttle of the client and of the clinic."""
+        """Check a clinic's key, behind the wrong-key throttle of the client and of the clinic.
+
+        Every use of a clinic key goes through here (day list, clinic staff, leftover doses).
+        A clinic imported without a key (none issued yet) has an empty hash: no key matches it.
+        """
         stored = await self._ledger.clinic_key_hash(check_clinic_id(clinic_id))
         if stored is None:
             raise VaxbookError(Problem.CLINIC_NOT_FOUND, field="clinic_id")
@@ -84,7 +89,7 @@ class ClinicService:
                 ("clinic-key-client", client, limits.wrong_clinic_keys_per_client),
                 ("clinic-key-clinic", clinic_id, limits.wrong_clinic_keys_per_clinic),
             )
-        if not key or not hmac.compare_digest(stored, hash_clinic_key(key)):
+        if not key or not stored or not hmac.compare_digest(stored, hash_clinic_key(key)):
             raise VaxbookError(Problem.CLINIC_KEY_INVALID, field=Input.CLINIC_KEY)
         if self._throttle is not None:
             await self._throttle.give_back(counted)

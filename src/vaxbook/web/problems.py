@@ -68,6 +68,11 @@ STATUS: dict[Problem, int] = {
     Problem.DISTRICT_NOT_FOUND: 404,
     Problem.NO_OFFER: 404,
     Problem.VACCINE_NOT_FOUND: 422,
+    # clinic staff
+    Problem.SLOT_EXISTS: 409,
+    Problem.SLOT_STARTED: 409,
+    Problem.CAPACITY_BELOW_BOOKED: 409,
+    Problem.NOT_ON_DAY_LIST: 404,
     # limits
     Problem.TOO_MANY_REQUESTS: 429,
     # infrastructure

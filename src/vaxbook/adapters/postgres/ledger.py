@@ -37,6 +37,7 @@ from vaxbook.domain.booking import (
     RegionFree,
     Slot,
     SlotFree,
+    SlotLoad,
 )
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
@@ -290,6 +291,23 @@ class PostgresLedger(PostgresFigures):
         self._slots.clear()
         return summary
 
+    async def clinic_inventory(self, clinic_id: str, since: date) -> list[SlotLoad]:
+        rows = await self._fetch(
+            f"SELECT {', '.join('s.' + c.strip() for c in SLOT_COLUMNS.split(','))},"
+            " COALESCE(SUM(sh.booked), 0)::integer, s.second_booked FROM slots s"
+            " LEFT JOIN shares sh ON sh.slot_id = s.id WHERE s.clinic_id = $1 AND s.day >= $2"
+            " GROUP BY s.id ORDER BY s.day, s.start, s.vaccine_id COLLATE \"C\"",
+            clinic_id, since,
+        )
+        return [SlotLoad(slot_from(row), row[8], row[9]) for row in rows]
+
+    async def record_outcome(self, booking_id: str, dose: int, outcome: str, at: datetime) -> None:
+        async with self._connection() as db:
+            await db.execute(
+                "INSERT INTO dose_outcomes (booking_id, dose, outcome, marked_at) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (booking_id, dose) DO UPDATE SET outcome = excluded.outcome,"
+                " marked_at = excluded.marked_at", booking_id, dose, outcome, at)
+
     async def export_clinics(self) -> AsyncIterator[list[ClinicRecord]]:
         async with self._connection() as db:
             async for batch in inventory.export_clinics(db):
@@ -438,8 +456,9 @@ class PostgresLedger(PostgresFigures):
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]:
         rows = await self._fetch(
             "SELECT b.id, CASE WHEN s.id = b.first_slot_id THEN 1 ELSE 2 END, s.start, s.\"end\","
-            " s.vaccine_id, b.masked_name, b.birth_date FROM bookings b JOIN slots s"
-            " ON s.id IN (b.first_slot_id, b.second_slot_id)"
+            " s.vaccine_id, b.masked_name, b.birth_date, o.outcome FROM bookings b JOIN slots s"
+            " ON s.id IN (b.first_slot_id, b.second_slot_id) LEFT JOIN dose_outcomes o"
+            " ON o.booking_id = b.id AND o.dose = (CASE WHEN s.id = b.first_slot_id THEN 1 ELSE 2 END)"
             " WHERE s.clinic_id = $1 AND s.day = $2 AND b.cancelled_at IS NULL"
             ' ORDER BY s.start, b.id COLLATE "C"',
             clinic_id, day,

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import date, time
 
+from vaxbook.domain.booking import Slot, SlotLoad
 from vaxbook.domain.csv_text import RowError
 from vaxbook.domain.inventory import resplit_quota, slot_number_of
 from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
@@ -144,3 +145,19 @@ def export_slots(db: sqlite3.Connection) -> Iterator[list[SlotRecord]]:
     while batch := cursor.fetchmany(BATCH):
         yield [SlotRecord(c, date.fromisoformat(d), time.fromisoformat(s), time.fromisoformat(e), v, f, n)
                for c, d, s, e, v, f, n in batch]
+
+
+def clinic_inventory(db: sqlite3.Connection, clinic_id: str, since: date) -> list[SlotLoad]:
+    """A clinic's slots from `since` on, with the places booked in each."""
+    rows = db.execute(
+        'SELECT s.id, s.clinic_id, s.day, s.start, s."end", s.vaccine_id, s.first_capacity,'
+        " s.second_capacity, COALESCE(SUM(sh.booked), 0), s.second_booked FROM slots s"
+        " LEFT JOIN shares sh ON sh.slot_id = s.id WHERE s.clinic_id = ? AND s.day >= ?"
+        " GROUP BY s.id ORDER BY s.day, s.start, s.vaccine_id",
+        (clinic_id, since.isoformat()),
+    ).fetchall()
+    return [
+        SlotLoad(Slot(i, c, date.fromisoformat(d), time.fromisoformat(s), time.fromisoformat(e), v, f, n),
+                 booked, second_booked)
+        for i, c, d, s, e, v, f, n, booked, second_booked in rows
+    ]

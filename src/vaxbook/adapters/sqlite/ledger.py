@@ -30,6 +30,7 @@ from vaxbook.domain.booking import (
     RegionFree,
     Slot,
     SlotFree,
+    SlotLoad,
 )
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
@@ -161,6 +162,15 @@ class SqliteLedger(SqliteFigures):
                 db.execute("ROLLBACK")
                 db.execute("BEGIN")  # what transaction() commits: nothing
         return summary
+
+    async def clinic_inventory(self, clinic_id: str, since: date) -> list[SlotLoad]:
+        return inventory.clinic_inventory(self._conn, clinic_id, since)
+
+    async def record_outcome(self, booking_id: str, dose: int, outcome: str, at: datetime) -> None:
+        with transaction(self._conn) as db:
+            db.execute("INSERT INTO dose_outcomes (booking_id, dose, outcome, marked_at) VALUES (?, ?, ?, ?)"
+                       " ON CONFLICT (booking_id, dose) DO UPDATE SET outcome = excluded.outcome,"
+                       " marked_at = excluded.marked_at", (booking_id, dose, outcome, at.isoformat()))
 
     async def export_clinics(self) -> AsyncIterator[list[ClinicRecord]]:
         for batch in inventory.export_clinics(self._conn):
@@ -315,15 +325,16 @@ class SqliteLedger(SqliteFigures):
 
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]:
         rows = self._conn.execute(
-            "SELECT b.id, CASE WHEN s.id = b.first_slot_id THEN 1 ELSE 2 END, s.start, s.\"end\","
-            " s.vaccine_id, b.masked_name, b.birth_date FROM bookings b JOIN slots s"
-            " ON s.id IN (b.first_slot_id, b.second_slot_id)"
+            "SELECT b.id, CASE WHEN s.id = b.first_slot_id THEN 1 ELSE 2 END AS dose, s.start,"
+            " s.\"end\", s.vaccine_id, b.masked_name, b.birth_date, o.outcome FROM bookings b JOIN slots s"
+            " ON s.id IN (b.first_slot_id, b.second_slot_id) LEFT JOIN dose_outcomes o"
+            " ON o.booking_id = b.id AND o.dose = (CASE WHEN s.id = b.first_slot_id THEN 1 ELSE 2 END)"
             " WHERE s.clinic_id = ? AND s.day = ? AND b.cancelled_at IS NULL ORDER BY s.start, b.id",
             (clinic_id, day.isoformat()),
         ).fetchall()
         return [
             ClinicListRow(r[0], r[1], time.fromisoformat(r[2]), time.fromisoformat(r[3]), r[4], r[5],
-                          date.fromisoformat(r[6]))
+                          date.fromisoformat(r[6]), r[7])
             for r in rows
         ]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vaxbook.web.api import auth, booking, campaign, clinics, figures, line, standby
+from vaxbook.web.api import auth, booking, campaign, clinic_staff, clinics, figures, line, standby
 
 router = APIRouter()
-for resource in (campaign, auth, line, clinics, booking, figures, standby):
+for resource in (campaign, auth, line, clinics, clinic_staff, booking, figures, standby):
     router.include_router(resource.router)

@@ -156,12 +156,30 @@ class ClinicListRow(Answer):
     vaccine_id: str
     masked_name: str
     birth_date: str
+    outcome: str | None = Field(None, description="vaccinated | no_show, once the clinic marks it")
 
 
 class ClinicDayList(Answer):
     clinic_id: str
     date: str
     bookings: list[ClinicListRow]
+
+
+class SlotLoadAnswer(Answer):
+    id: int
+    date: str
+    start: str
+    end: str
+    vaccine_id: str
+    first_capacity: int
+    first_booked: int
+    second_capacity: int
+    second_booked: int
+
+
+class ClinicInventory(Answer):
+    clinic_id: str
+    slots: list[SlotLoadAnswer]
 
 
 # bookings ---------------------------------------------------------------------------------

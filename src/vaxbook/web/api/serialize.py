@@ -74,10 +74,12 @@ def booking_json(booking: Booking) -> dict[str, Any]:
     }
 
 
-CLINIC_LIST_COLUMNS = ("booking_id", "dose", "start", "end", "vaccine_id", "masked_name", "birth_date")
+CLINIC_LIST_COLUMNS = ("booking_id", "dose", "start", "end", "vaccine_id", "masked_name", "birth_date",
+                       "outcome")
 
 
 def clinic_row_json(row: ClinicListRow) -> dict[str, Any]:
     return {"booking_id": row.booking_id, "dose": row.dose, "start": row.start.isoformat("minutes"),
             "end": row.end.isoformat("minutes"), "vaccine_id": row.vaccine_id,
-            "masked_name": row.masked_name, "birth_date": row.birth_date.isoformat()}
+            "masked_name": row.masked_name, "birth_date": row.birth_date.isoformat(),
+            "outcome": row.outcome}

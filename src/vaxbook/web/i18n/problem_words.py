@@ -145,6 +145,22 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
     Problem.VACCINE_NOT_FOUND: (
         "이 캠페인에 없는 백신입니다.",
         "This campaign has no such vaccine.",
+    # clinic staff
+    Problem.SLOT_EXISTS: (
+        "같은 날짜·시작 시각·백신의 접종 시간이 이미 있습니다. 인원을 바꾸려면 그 시간을 수정해 주세요.",
+        "A slot with this date, start and vaccine already exists: change its capacity instead.",
+    ),
+    Problem.SLOT_STARTED: (
+        "이미 시작했거나 지난 접종 시간은 추가하거나 바꿀 수 없습니다.",
+        "A slot that has started or is past cannot be added or changed.",
+    ),
+    Problem.CAPACITY_BELOW_BOOKED: (
+        "이미 예약된 인원보다 적게 줄일 수 없습니다.",
+        "The capacity cannot be lowered below the places already booked.",
+    ),
+    Problem.NOT_ON_DAY_LIST: (
+        "오늘 이 의료기관의 예약 명단에 없는 접종입니다.",
+        "This dose is not on the clinic's list for today.",
     ),
     # limits
     Problem.TOO_MANY_REQUESTS: (
