@@ -79,7 +79,7 @@ class Credentials:
         bearer = {"X-Device-Id": DEVICE}
         if path == "/api/line/status":
             return {**bearer, "Authorization": f"Bearer {self.ticket}"}
-        if path.endswith("/bookings") and "{clinic_id}" in path:
+        if "{clinic_id}" in path and ("/bookings" in path or "/inventory" in path):  # clinic staff
             return {"X-Clinic-Key": CLINIC_KEY}
         needs_pass = path.startswith(("/api/regions", "/api/clinics")) or (
             path.startswith("/api/bookings") and method in ("POST", "PUT")

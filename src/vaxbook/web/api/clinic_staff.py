@@ -101,7 +101,8 @@ async def set_capacity(
             responses=refusals(INPUT, BACKEND, KEY, (Problem.NOT_ON_DAY_LIST,)))
 async def mark_dose(
     clinic_id: ClinicId, booking_id: BookingId,
-    dose: Annotated[int, Path(ge=1, le=2)], body: DoseOutcome, request: Request, x_clinic_key: str | None = Header(None),
+    dose: Annotated[int, Path(ge=1, le=2)], body: DoseOutcome, request: Request,
+    x_clinic_key: str | None = Header(None),
 ) -> dict[str, Any]:
     row = await container(request).clinic_staff.mark(
         clinic_id, x_clinic_key, client_address(request), booking_id, dose, body.outcome

@@ -55,6 +55,11 @@ _NEXT_STEP: dict[Problem, tuple[str, str]] = {
     Problem.SLOT_NOT_FOUND: ("/book", "link.book"),
     Problem.CLINIC_NOT_FOUND: ("/book", "link.book"),
     Problem.NO_BOOKING: ("/verify?next=book", "link.start"),
+    Problem.CLINIC_KEY_INVALID: ("/clinic/login", "link.clinic"),
+    Problem.SLOT_EXISTS: ("/clinic", "link.clinic"),
+    Problem.SLOT_STARTED: ("/clinic", "link.clinic"),
+    Problem.CAPACITY_BELOW_BOOKED: ("/clinic", "link.clinic"),
+    Problem.NOT_ON_DAY_LIST: ("/clinic", "link.clinic"),
 }
 # Refusals that prove a credential stale: the page forgets it, so the next step starts clean.
 _FORGET_IDENTITY = {Problem.IDENTITY_INVALID, Problem.DEVICE_MISMATCH, Problem.DEVICE_BOUND_ELSEWHERE}
