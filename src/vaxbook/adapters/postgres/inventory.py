@@ -21,7 +21,7 @@ _SAME_SLOT = ("s.clinic_id = i.clinic_id AND s.day = i.day AND s.start = i.start
               " AND s.vaccine_id = i.vaccine_id")
 
 
-async def import_clinics(db: Any, rows: Sequence[Numbered[ClinicRecord]]) -> ImportSummary:
+async def import_clinics(db: Any, rows: Sequence[Numbered[ClinicRecord]], dry_run: bool) -> ImportSummary:
     """New clinics get no key (an operator issues one); known ones take the file's fields."""
     await db.execute("CREATE TEMP TABLE import_clinics (row integer, id text PRIMARY KEY, name text,"
                      " sido text, sigungu text, address text, phone text) ON COMMIT DROP")
@@ -33,6 +33,8 @@ async def import_clinics(db: Any, rows: Sequence[Numbered[ClinicRecord]]) -> Imp
                                 " (SELECT 1 FROM clinics c WHERE c.id = i.id)")
     changed = await db.fetchval("SELECT count(*) FROM import_clinics i JOIN clinics c ON c.id = i.id"
                                 f" WHERE {_CLINIC_CHANGED}")
+    if dry_run:
+        return ImportSummary(created, changed, len(rows) - created - changed)
     await db.execute(
         "INSERT INTO clinics AS c (id, name, sido, sigungu, address, phone, key_hash)"
         " SELECT id, name, sido, sigungu, address, phone, '' FROM import_clinics"
@@ -44,7 +46,7 @@ async def import_clinics(db: Any, rows: Sequence[Numbered[ClinicRecord]]) -> Imp
     return ImportSummary(created, changed, len(rows) - created - changed)
 
 
-async def import_slots(db: Any, rows: Sequence[Numbered[SlotRecord]]) -> ImportSummary:
+async def import_slots(db: Any, rows: Sequence[Numbered[SlotRecord]], dry_run: bool) -> ImportSummary:
     """New slots are split among the groups; a changed capacity is re-split, never below booked."""
     await db.execute(
         "CREATE TEMP TABLE import_slots (row integer, clinic_id text, day date, start time,"
@@ -72,6 +74,8 @@ async def import_slots(db: Any, rows: Sequence[Numbered[SlotRecord]]) -> ImportS
     refused += await _apply_changes(db, changes)
     if refused:
         return ImportSummary(0, 0, 0, tuple(sorted(refused, key=lambda e: e.row)))
+    if dry_run:  # every check is made; the new rows need no writing to be counted
+        return ImportSummary(len(rows) - matched, len(changes), matched - len(changes))
     await db.execute(
         "CREATE TEMP TABLE new_slots ON COMMIT DROP AS SELECT nextval(pg_get_serial_sequence("
         "'slots', 'id')) AS id, i.* FROM import_slots i"
@@ -100,7 +104,7 @@ async def _apply_changes(db: Any, changes: list[Any]) -> list[RowError]:
         batch = changes[start:start + BATCH]
         booked: dict[int, list[int]] = {change[1]: [0] * GROUPS for change in batch}
         for slot_id, group, count in await db.fetch(
-            "SELECT slot_id, grp, booked FROM shares WHERE slot_id = ANY($1::bigint[])",
+            "SELECT slot_id, grp, booked FROM shares WHERE slot_id = ANY($1::bigint[]) FOR UPDATE",
             list(booked),
         ):
             booked[slot_id][group] = count

@@ -274,14 +274,14 @@ class PostgresLedger(PostgresFigures):
     async def import_slots(self, rows: Sequence[Numbered[SlotRecord]], *, dry_run: bool) -> ImportSummary:
         return await self._import(inventory.import_slots, rows, dry_run)
 
-    async def _import(self, load: Callable[[Any, Sequence[R]], Awaitable[ImportSummary]],
+    async def _import(self, load: Callable[[Any, Sequence[R], bool], Awaitable[ImportSummary]],
                       rows: Sequence[R], dry_run: bool) -> ImportSummary:
         """One transaction: committed only if nothing was refused and this is not a dry run."""
         async with self._connection() as db:
             transaction = db.transaction()
             await transaction.start()
             try:
-                summary = await load(db, rows)
+                summary = await load(db, rows, dry_run)
             except BaseException:
                 await transaction.rollback()
                 raise

@@ -24,7 +24,9 @@ _SAME_SLOT = ("s.clinic_id = i.clinic_id AND s.day = i.day AND s.vaccine_id = i.
 _GROUP_NUMBERS = " UNION ALL ".join(f"SELECT {g} AS grp" for g in range(GROUPS))
 
 
-def import_clinics(db: sqlite3.Connection, rows: Sequence[Numbered[ClinicRecord]]) -> ImportSummary:
+def import_clinics(
+    db: sqlite3.Connection, rows: Sequence[Numbered[ClinicRecord]], dry_run: bool
+) -> ImportSummary:
     """New clinics get no key (an operator issues one); known ones take the file's fields."""
     db.execute("CREATE TEMP TABLE import_clinics (row INTEGER, id TEXT PRIMARY KEY, name TEXT,"
                " sido TEXT, sigungu TEXT, address TEXT, phone TEXT)")
@@ -38,6 +40,8 @@ def import_clinics(db: sqlite3.Connection, rows: Sequence[Numbered[ClinicRecord]
                                 " (SELECT 1 FROM clinics c WHERE c.id = i.id)").fetchone()
         (changed,) = db.execute("SELECT count(*) FROM import_clinics i JOIN clinics c ON c.id = i.id"
                                 f" WHERE {_CLINIC_CHANGED}").fetchone()
+        if dry_run:
+            return ImportSummary(created, changed, len(rows) - created - changed)
         db.execute(
             "INSERT INTO clinics (id, name, sido, sigungu, address, phone, key_hash)"
             " SELECT id, name, sido, sigungu, address, phone, '' FROM import_clinics WHERE true"
@@ -50,7 +54,9 @@ def import_clinics(db: sqlite3.Connection, rows: Sequence[Numbered[ClinicRecord]
     return ImportSummary(created, changed, len(rows) - created - changed)
 
 
-def import_slots(db: sqlite3.Connection, rows: Sequence[Numbered[SlotRecord]]) -> ImportSummary:
+def import_slots(
+    db: sqlite3.Connection, rows: Sequence[Numbered[SlotRecord]], dry_run: bool
+) -> ImportSummary:
     """New slots are split among the groups; a changed capacity is re-split, never below booked."""
     db.execute("CREATE TEMP TABLE import_slots (row INTEGER, clinic_id TEXT, day TEXT, start TEXT,"
                ' "end" TEXT, vaccine_id TEXT, first INTEGER, second INTEGER, number INTEGER)')
@@ -78,6 +84,8 @@ def import_slots(db: sqlite3.Connection, rows: Sequence[Numbered[SlotRecord]]) -
         refused += _apply_changes(db, changes)
         if refused:
             return ImportSummary(0, 0, 0, tuple(sorted(refused, key=lambda e: e.row)))
+        if dry_run:  # every check is made; the new rows need no writing to be counted
+            return ImportSummary(len(rows) - matched, len(changes), matched - len(changes))
         (before,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM slots").fetchone()
         db.execute(
             'INSERT INTO slots (clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity)'

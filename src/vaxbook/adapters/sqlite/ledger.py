@@ -153,11 +153,11 @@ class SqliteLedger(SqliteFigures):
             self._conn.execute("ANALYZE")
         return summary
 
-    def _import(self, load: Callable[[sqlite3.Connection, Sequence[R]], ImportSummary],
+    def _import(self, load: Callable[[sqlite3.Connection, Sequence[R], bool], ImportSummary],
                 rows: Sequence[R], dry_run: bool) -> ImportSummary:
         """One transaction: committed only if nothing was refused and this is not a dry run."""
         with transaction(self._conn) as db:
-            summary = load(db, rows)
+            summary = load(db, rows, dry_run)
             if dry_run or summary.refused:
                 db.execute("ROLLBACK")
                 db.execute("BEGIN")  # what transaction() commits: nothing
