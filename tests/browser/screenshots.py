@@ -1,4 +1,5 @@
-"""`make screenshots`: a phone-sized (360 px) and a desktop-sized PNG of every citizen page.
+"""`make screenshots`: a phone-sized (360 px) and a desktop-sized PNG of every citizen page
+(and of the clinic staff pages, tests/browser/clinic_screenshots.py).
 
 Usage: python -m tests.browser.screenshots [OUT_DIR]   (default docs/screenshots)
 """
@@ -76,6 +77,9 @@ def tour(server: Server, out: Path) -> list[str]:
         save(other_device, "16-error-no-pass")
         other_device.goto(f"{server.url}/lang/en?next=/%3Fbirth%3D1990-01-0{server.group}")
         save(other_device, "17-landing-english")
+        from tests.browser.clinic_screenshots import clinic_tour  # noqa: PLC0415  # it imports shoot from here
+
+        shots += clinic_tour(browser, server, out)
     return shots
 
 
