@@ -145,6 +145,7 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
     Problem.VACCINE_NOT_FOUND: (
         "이 캠페인에 없는 백신입니다.",
         "This campaign has no such vaccine.",
+    ),
     # clinic staff
     Problem.SLOT_EXISTS: (
         "같은 날짜·시작 시각·백신의 접종 시간이 이미 있습니다. 인원을 바꾸려면 그 시간을 수정해 주세요.",

@@ -43,7 +43,7 @@ async def login(request: Request, p: Page = Depends(page)) -> Response:
     form = await request.form()
     clinic_id, key = str(form.get("clinic_id", "")).strip(), str(form.get("key", "")).strip()
     try:
-        await p.container.clinics.check_key(clinic_id, key, client_address(request))
+        await p.container.clinics.authorize(clinic_id, key, client_address(request))
     except VaxbookError as exc:
         if exc.code not in (Problem.CLINIC_KEY_INVALID, Problem.CLINIC_NOT_FOUND, Problem.INVALID_INPUT):
             raise
