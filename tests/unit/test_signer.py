@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+import jwt
 import pytest
 
 from tests.keypairs import write_key_pair
@@ -85,3 +89,46 @@ def test_a_private_key_readable_by_others_is_refused(tmp_path: Path) -> None:
     private_file.chmod(0o644)
     with pytest.raises(SecretsError, match="chmod 600"):
         load_identity_keys(f"v1:{private_file}", None)
+
+
+def test_tokens_are_standard_jwts_that_pyjwt_reads_and_writes() -> None:
+    """PyJWT checks a token this signer made, and this signer reads one PyJWT made with the same key id."""
+    signer = JwtSigner(RING, now)
+    key = hashlib.sha256(b"vaxbook-hmac:" + RING.current.secret).digest()
+    ticket = Ticket("p1", "d1", "line-3", 7, "1990-05-13", "홍*동", NOW, NOW + 60)
+    claims = jwt.decode(signer.sign(ticket), key, algorithms=["HS256"], audience="ticket",
+                        options={"verify_exp": False})
+    assert claims["number"] == 7 and claims["name"] == "홍*동"
+    made = jwt.encode({**claims, "aud": "ticket"}, key, algorithm="HS256", headers={"kid": "s1"})
+    assert signer.read(Ticket, made, device="d1") == ticket
+
+
+def test_altered_and_algorithm_swapped_tokens_are_refused() -> None:
+    """A changed claim, a re-spelled signature, an unsigned or HS256-for-identity header are all refused."""
+    signer = JwtSigner(RING, now)
+    token = signer.sign(_identity())
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, "person": "p2"}).encode()).rstrip(b"=").decode()
+    none_header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"s1","typ":"JWT"}').rstrip(b"=").decode()
+    bad: str
+    for bad in (f"{header}.{forged}.{signature}", f"{header}.{payload}.{signature}=",
+                f"{header}.{payload}.{signature[:-2]}!{signature[-1]}", f"{none_header}.{payload}.",
+                f"{header}.{payload}", token + ".x"):
+        with pytest.raises(VaxbookError) as refused:
+            signer.read(Identity, bad, device="d1")
+        assert refused.value.code is Problem.IDENTITY_INVALID
+    # An HMAC token of the identity's claims, keyed with a signing key, is no identity.
+    hs = signer.sign(Ticket("p1", "d1", "l", 1, "1990-05-13", "x", NOW, NOW + 60))
+    assert _refusal(lambda: signer.read(Identity, hs, device="d1")) is Problem.IDENTITY_INVALID
+
+
+def test_a_cached_identity_still_expires_and_stays_bound_to_its_device() -> None:
+    """A token read once is kept, yet a later read after expiry or from another device is refused."""
+    clock = [NOW]
+    signer = JwtSigner(RING, lambda: clock[0])
+    token = signer.sign(_identity())
+    assert signer.read(Identity, token, device="d1") == _identity()
+    assert _refusal(lambda: signer.read(Identity, token, device="d2")) is Problem.DEVICE_MISMATCH
+    clock[0] = NOW + 601
+    assert _refusal(lambda: signer.read(Identity, token, device="d1")) is Problem.IDENTITY_INVALID
