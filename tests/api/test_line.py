@@ -146,3 +146,26 @@ async def test_ticket_is_read_from_the_header_only(running: Running) -> None:
     in_header = await running.client.get("/api/line/status", headers=person.bearer(person.ticket))
     assert in_header.status_code == 200
     assert in_header.headers["Vary"] == "Authorization, X-Device-Id"
+
+
+async def test_the_public_counters_tell_each_waiting_person_their_place(
+    settings: Settings, clock: ManualClock,
+) -> None:
+    """The line's counters document is public and cacheable, gives the ticket's place, and answers 304."""
+    async with app_with(settings, clock, admission_rate=1.0) as (container, client):
+        await add_clinic_with_slot(container.clinics, first_capacity=1000)
+        people = [await verified(client, serial=i) for i in range(1, 12)]
+        views = [await join(client, person) for person in people]
+        answer = await client.get(f"/api/lines/{views[10]['line']}/counters")
+        assert answer.status_code == 200
+        assert answer.headers["Cache-Control"] == "public, max-age=1" and answer.headers["ETag"]
+        counters = answer.json()
+        assert counters == {"line": views[10]["line"], "issued": 11, "admitted": 1,
+                            "admission_rate": 1.0, "sold_out": False}
+        # The same place and wait the status answer gives, worked out by the client.
+        ahead = views[10]["number"] - counters["admitted"] - 1
+        assert ahead == (await status(client, people[10]))["ahead"] == 9
+        again = await client.get(f"/api/lines/{views[10]['line']}/counters",
+                                 headers={"If-None-Match": answer.headers["ETag"]})
+        assert again.status_code == 304 and again.headers["ETag"] == answer.headers["ETag"]
+        assert (await client.get("/api/lines/no-such-line/counters")).status_code == 404

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -28,10 +29,11 @@ pytestmark = pytest.mark.skipif(not Path(NGINX).exists(),
                                 reason="nginx is not installed: `make install` installs Debian's nginx-light")
 
 
-def site_config(nginx_port: int, app_port: int, per_client: int) -> str:
+def site_config(nginx_port: int, app_port: int, per_client: int, cache: Path) -> str:
     """The shipped site with the test's ports, one-second timeouts and a small per-client cap."""
     text = SHIPPED.read_text()
     text = text.replace("listen 80;", f"listen 127.0.0.1:{nginx_port};")
+    text = text.replace("/var/cache/nginx/vaxbook", str(cache))
     text = text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
     text = re.sub(r"(client_header_timeout|client_body_timeout|keepalive_timeout) \d+s;", r"\1 1s;", text)
     return text.replace("limit_conn vaxbook_per_client 50;", f"limit_conn vaxbook_per_client {per_client};")
@@ -41,7 +43,7 @@ def site_config(nginx_port: int, app_port: int, per_client: int) -> str:
 def nginx_in_front(workdir: Path, app_port: int, per_client: int = 3) -> Iterator[int]:
     """nginx (no daemon, its files in `workdir`) proxying to `app_port`; yields its port."""
     port = free_port()
-    (workdir / "vaxbook.conf").write_text(site_config(port, app_port, per_client))
+    (workdir / "vaxbook.conf").write_text(site_config(port, app_port, per_client, workdir / "cache"))
     (workdir / "nginx.conf").write_text(f"""
         {"user root;" if os.geteuid() == 0 else ""}
         daemon off;
@@ -198,3 +200,29 @@ def test_nginx_caps_requests_in_progress_per_client(nginx: int) -> None:
     finally:
         for sock in held:
             sock.close()
+
+
+def test_many_waiting_clients_cost_the_app_about_one_counters_request_a_second(nginx: int) -> None:
+    """2,000 polls of a line's counters in ~2 s through nginx reach the app about once a second."""
+    base = f"http://127.0.0.1:{nginx}"
+    line = httpx.get(f"{base}/api/campaign", timeout=5).json()["windows"][0]["id"]
+    url = f"{base}/api/lines/{line}/counters"
+    started = time.monotonic()
+
+    def poll(_: int) -> str:
+        with httpx.Client(timeout=5) as client:
+            states = []
+            for _ in range(100):
+                answer = client.get(url)
+                assert answer.status_code == 200 and answer.headers["cache-control"] == "public, max-age=1"
+                states.append(answer.headers["x-cache"])
+            return ",".join(states)
+
+    with ThreadPoolExecutor(20) as pool:
+        states = ",".join(pool.map(poll, range(20))).split(",")
+    seconds = time.monotonic() - started
+    reached_app = sum(state in ("MISS", "EXPIRED") for state in states)
+    assert len(states) == 2000
+    assert reached_app <= seconds + 2, (reached_app, seconds)
+    tag = httpx.get(url, timeout=5).headers["etag"]
+    assert httpx.get(url, headers={"If-None-Match": tag}, timeout=5).status_code == 304

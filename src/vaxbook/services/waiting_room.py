@@ -51,6 +51,17 @@ class LineView:
     opens_at: str | None = None
 
 
+@dataclass(frozen=True)
+class PublicCounters:
+    """What everyone waiting in one line may know: the same for all, so any cache may keep it."""
+
+    line: str
+    issued: int
+    admitted: int
+    admission_rate: float  # measured over the last half minute (the configured rate until then)
+    sold_out: bool
+
+
 class WaitingRoom:
     def __init__(
         self,
@@ -118,6 +129,17 @@ class WaitingRoom:
                 ticket = _renumbered(ticket, await self._held_place(window.id, ticket.person, number))
                 ticket_token = self._signer.sign(ticket)  # a new token only when the place changed
         return await self._view(ticket, window, ticket_token)
+
+    async def public_counters(self, line_id: str) -> PublicCounters:
+        """The line's counters for every waiting client: each works out its own place and wait
+        from its ticket number, and asks `status` only once its number is admitted."""
+        window = self._windows.get(line_id)
+        if window is None:
+            raise VaxbookError(Problem.NOT_FOUND)
+        sold_out = await self._sold_out(window)
+        counters = await self._line_counters(window.id)
+        rate = self._meters[window.id].rate(self._settings.admission_rate)
+        return PublicCounters(window.id, counters.issued, counters.admitted, round(rate, 2), sold_out)
 
     async def _held_place(self, line_id: str, person: str, number: int) -> int:
         """The person's one place: the ledger keeps the first number the gate gave them, and a

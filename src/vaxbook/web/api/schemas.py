@@ -101,6 +101,14 @@ class LineAnswer(Answer):
     opens_at: str | None = Field(default=None, description="in the pre-queue: when the line opens")
 
 
+class LineCountersAnswer(Answer):
+    line: str
+    issued: int = Field(description="highest place number handed out")
+    admitted: int = Field(description="every place up to this number may claim its admission pass")
+    admission_rate: Number = Field(description="admissions per second, measured")
+    sold_out: bool
+
+
 # clinics and slots ------------------------------------------------------------------------
 class RegionFreeAnswer(Answer):
     name: str
