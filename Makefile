@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser nginx screenshots bench pgbench
+.PHONY: install run test lint browser nginx screenshots bench pgbench wrk
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -57,7 +57,12 @@ pgbench:
 	@command -v pgbench >/dev/null || { $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; }
 
+## wrk (Debian's package, C): drives the single-request modes of `make bench` (vaxbook-bench wrk).
+wrk:
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+
 ## The short rush benchmark (under 3 minutes; PostgreSQL and Redis on 127.0.0.1): prints the
 ## reports, writes var/bench/*.json, fails on any correctness violation. See docs/benchmarks.md.
-bench: install pgbench
+bench: install pgbench wrk
 	BIN=$(BIN) benchmarks/short.sh

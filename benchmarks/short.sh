@@ -24,8 +24,9 @@ PEOPLE=$("$BIN/python" -c "import sys; print(min(1000, int(float(sys.argv[1]) * 
 "$BIN/vaxbook-bench" rush --mode journey --people "$PEOPLE" --admission-rate "$RATE" --generators 2 \
   --concurrency 512 "${CLUSTER[@]}" --pgbench-seconds 0 --max-seconds 90 --json "$OUT/journey.json"
 
-# 4. Line status answers from one worker.
-"$BIN/vaxbook-bench" rush --mode status --people 200 --concurrency 200 --status-seconds 4 --workers 1 \
-  --clinics 200 --database-url "$DB" --redis-url "$REDIS" --json "$OUT/status.json"
+# 4. Line status and booking, one worker, driven by wrk (C) with rotating credentials; in the same
+#    run a bare ASGI and a bare FastAPI answer on the same uvicorn settings: server CPU per answer.
+"$BIN/vaxbook-bench" wrk --people 200 --connections 64 --seconds 5 --workers 1 \
+  --clinics 200 --database-url "$DB" --redis-url "$REDIS" --json "$OUT/wrk.json"
 
 "$BIN/vaxbook-bench" simulate --report "$OUT/capacity.json"

@@ -112,6 +112,31 @@ def rush(
 
 
 @app.command()
+def wrk(
+    people: int = typer.Option(200, min=1, max=100_000, help="people waiting in line (status answers)"),
+    connections: int = typer.Option(64, min=1, max=1024, help="wrk connections"),
+    seconds: float = typer.Option(5.0, min=1, max=60, help="each wrk run lasts this long"),
+    workers: int = typer.Option(1, min=1, help="server worker processes (more than 1 needs --redis-url)"),
+    database_url: str = typer.Option("sqlite:///var/bench/wrk.db", help="the run's ledger (recreated)"),
+    redis_url: str | None = typer.Option(None, help="redis://127.0.0.1:6379/0 (cluster mode)"),
+    clinics: int = typer.Option(200, min=17, help="synthetic clinics"),
+    json_out: Path = typer.Option(Path("var/bench/wrk.json"), "--json", help="report as JSON"),
+) -> None:
+    """Line status and booking driven by wrk, with a bare ASGI and a bare FastAPI anchor: CPU per answer."""
+    from vaxbook_bench.options import RushOptions  # noqa: PLC0415  # as above
+    from vaxbook_bench.wrk import print_report, run_wrk_bench  # noqa: PLC0415  # as above
+
+    options = RushOptions(people=people, connections=connections, workers=workers, database_url=database_url,
+                          redis_url=redis_url, clinics=clinics, work_dir=json_out.parent,
+                          command="vaxbook-bench wrk " + " ".join(sys.argv[2:]))
+    report = run_wrk_bench(options, console, seconds)
+    print_report(report, console)
+    json_out.write_text(json.dumps(report, indent=2))
+    if not report["ledger_matches_answers"]:
+        raise typer.Exit(1)
+
+
+@app.command()
 def simulate(
     people: int = typer.Option(2_000_000, min=1, help="people arriving"),
     admission_rate: float = typer.Option(2_000_000 / 3600, min=0.01, help="people admitted per second"),

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from vaxbook.demo import demo_campaign, write_demo_campaign
 from vaxbook.domain.campaign import load_campaign
 from vaxbook.domain.rotation import main_windows
+from vaxbook_bench.ceiling import Ceiling
 from vaxbook_bench.correctness import check_ledger
 from vaxbook_bench.generator import WorkerPlan, worker_main
 from vaxbook_bench.ledger_rows import read_snapshot
@@ -95,29 +96,7 @@ def run_rush(options: RushOptions, console: Console) -> Report:
         if options.mode == "booking":
             slot_ids = tuple(s.slot_id for s in snapshot.shares if s.group == window.group and s.capacity > 0)
     else:
-        campaign_info = demo_campaign(now)
-        campaign_file = options.work_dir / "rush-campaign.toml"
-        write_demo_campaign(campaign_file, campaign_info)
-        campaign = load_campaign(campaign_file)
-        line = next(w for w in main_windows(campaign) if w.is_open(now))
-        window = OpenWindow(
-            line.id, campaign_info.open_group, True, {v.id: v.interval_days for v in campaign.vaccines}
-        )
-        found_ceiling, batched, slot_ids = prepare_run(
-            options, console, window.group, now, campaign_file, secret
-        )
-        env = {
-            "VAXBOOK_DATABASE_URL": options.database_url,
-            "VAXBOOK_CAMPAIGN_FILE": str(campaign_file),
-            **secret_env(secret),
-            "VAXBOOK_DEV_MODE": "true",  # the simulated citizens read their codes from the answer
-            "VAXBOOK_ADMISSION_RATE": str(options.admission_rate),
-            "VAXBOOK_REDIS_PREFIX": f"vaxbook-bench:{run}:",
-            **REHEARSAL_LIMITS,
-        }
-        if options.redis_url:
-            env["VAXBOOK_REDIS_URL"] = options.redis_url
-        server = Server(options.port, options.workers, env, options.work_dir / "server.log")
+        server, window, found_ceiling, batched, slot_ids = local_server(options, console, now, secret, run)
     server.start()
     share, extra = divmod(options.people, options.generators)
     base = WorkerPlan(
@@ -197,3 +176,31 @@ def secret_env(secret: str) -> dict[str, str]:
     """The run's one secret as the server's pepper and signing and CSRF keys (id `bench`)."""
     value = f"{BENCH_KEY_ID}:{secret}"
     return {"VAXBOOK_PEPPER": value, "VAXBOOK_SIGNING_KEYS": value, "VAXBOOK_CSRF_KEYS": value}
+
+
+def local_server(
+    options: RushOptions, console: Console, now: datetime, secret: str, run: str,
+) -> tuple[Server, OpenWindow, Ceiling | None, Ceiling | None, tuple[int, ...]]:
+    """A fresh ledger with inventory, its pgbench ceiling, and a server (not yet started) on it."""
+    campaign_info = demo_campaign(now)
+    campaign_file = options.work_dir / "rush-campaign.toml"
+    write_demo_campaign(campaign_file, campaign_info)
+    campaign = load_campaign(campaign_file)
+    line = next(w for w in main_windows(campaign) if w.is_open(now))
+    window = OpenWindow(
+        line.id, campaign_info.open_group, True, {v.id: v.interval_days for v in campaign.vaccines}
+    )
+    found_ceiling, batched, slot_ids = prepare_run(options, console, window.group, now, campaign_file, secret)
+    env = {
+        "VAXBOOK_DATABASE_URL": options.database_url,
+        "VAXBOOK_CAMPAIGN_FILE": str(campaign_file),
+        **secret_env(secret),
+        "VAXBOOK_DEV_MODE": "true",  # the simulated citizens read their codes from the answer
+        "VAXBOOK_ADMISSION_RATE": str(options.admission_rate),
+        "VAXBOOK_REDIS_PREFIX": f"vaxbook-bench:{run}:",
+        **REHEARSAL_LIMITS,
+    }
+    if options.redis_url:
+        env["VAXBOOK_REDIS_URL"] = options.redis_url
+    server = Server(options.port, options.workers, env, options.work_dir / "server.log")
+    return server, window, found_ceiling, batched, slot_ids
