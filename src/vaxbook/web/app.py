@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
 from vaxbook.ports import BackendBusy, Clock
+from vaxbook.web.api.hot import HotRoutes
 from vaxbook.web.api.problem_docs import document_problems
 from vaxbook.web.api.routes import router as api_router
 from vaxbook.web.container import container
@@ -59,7 +60,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     install_problem_handlers(app)
     install_docs(app)
-    # Added inner first: SecurityHeaders checks the Host and heads every answer, the limits' too.
+    # Added inner first: SecurityHeaders checks the Host and heads every answer, the limits' too;
+    # the hot routes answer inside both (web/api/hot.py).
+    app.add_middleware(HotRoutes)
     app.add_middleware(TransportLimits, limits=BodyLimits(
         settings.max_json_body_bytes, settings.max_form_body_bytes, settings.body_timeout_seconds))
     app.add_middleware(SecurityHeaders, allowed_hosts=settings.allowed_hosts,

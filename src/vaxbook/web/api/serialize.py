@@ -36,7 +36,17 @@ def eligibility_json(found: Eligibility) -> dict[str, Any]:
 
 
 def line_json(view: LineView) -> dict[str, Any]:
-    return {k: v for k, v in asdict(view).items() if v is not None or k in ("ahead", "number")}
+    # By hand, not asdict(): this runs on every status answer (asdict copies deeply).
+    found: dict[str, Any] = {
+        "state": view.state, "ticket": view.ticket, "line": view.line, "number": view.number,
+        "ahead": view.ahead,
+    }
+    for key, value in (("estimated_wait_seconds", view.estimated_wait_seconds),
+                       ("poll_after_seconds", view.poll_after_seconds),
+                       ("admission_pass", view.admission_pass), ("opens_at", view.opens_at)):
+        if value is not None:
+            found[key] = value
+    return found
 
 
 def region_json(region: RegionFree) -> dict[str, Any]:
