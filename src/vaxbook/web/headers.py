@@ -16,7 +16,6 @@ application/problem+json like every other one; the matching rules are the same.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vaxbook.domain.errors import Problem
@@ -41,13 +40,16 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(raw=list(message.get("headers", [])))
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                if api:
-                    headers.setdefault("Cache-Control", "no-store")
-                if hsts:
-                    headers.setdefault("Strict-Transport-Security", hsts)
-                message["headers"] = headers.raw
+                # Plain list work, not MutableHeaders: this runs on every answer (docs/benchmarks.md).
+                raw = list(message.get("headers", []))
+                names = {bytes(name).lower() for name, _ in raw}
+                if b"x-content-type-options" not in names:
+                    raw.append((b"x-content-type-options", b"nosniff"))
+                if api and b"cache-control" not in names:
+                    raw.append((b"cache-control", b"no-store"))
+                if hsts and b"strict-transport-security" not in names:
+                    raw.append((b"strict-transport-security", hsts.encode("latin-1")))
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
