@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import asyncpg
 
 SCRIPT = Path(__file__).resolve().parents[1] / "booking.sql"  # benchmarks/booking.sql, beside this package
+MINIMAL = SCRIPT.with_name("minimal_booking.sql")  # two conditional updates and one insert
 _TPS = re.compile(r"^tps = ([\d.]+) \(without initial connection time\)", re.MULTILINE)
 _LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
 
@@ -28,6 +29,8 @@ class Ceiling:
     seconds: int
     command: str
     bookings_per_transaction: int = 1
+    # The same run's minimal booking (benchmarks/minimal_booking.sql), for the function's overhead.
+    minimal_bookings_per_second: float | None = None
 
 
 async def prepare(database_url: str, group: int) -> int:
@@ -121,7 +124,7 @@ def run_pgbench(
         float(latency[1]) if latency else 0.0,
         clients,
         seconds,
-        " ".join(command[1:]).replace(str(SCRIPT), "benchmarks/booking.sql"),
+        " ".join(command[1:]).replace(str(SCRIPT.parent), "benchmarks"),
         batch,
     )
 

@@ -298,6 +298,12 @@ def print_report(report: Report, console: Console) -> None:
             f"{c['bookings_per_second']:.0f} bookings/s; service {c['service_bookings_per_second']}/s"
             f" = [bold]{c['ratio']}[/bold] of the ceiling"
         )
+        if c.get("minimal_bookings_per_second"):
+            m = c["minimal_bookings_per_second"]
+            console.print(
+                f"minimal booking (two conditional updates, one insert), same run: {m:.0f} bookings/s;"
+                f" vaxbook_book is {m / c['bookings_per_second']:.2f}x slower (goal <= 1.5)"
+            )
         if "batched" in c:
             b = c["batched"]
             console.print(
