@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +28,14 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Scope, Send], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class HotRoute:
+    """What a hot route leaves in the scope, as a matched route would: its path (metric label)."""
+
+    path: str
+    path_format: str
+
+
 class HotRoutes:
     """Answers the hot (method, path) pairs itself; passes everything else to the app."""
 
@@ -38,6 +47,7 @@ class HotRoutes:
         if scope["type"] == "http":
             handler = self.routes.get((scope["method"], scope["path"]))
             if handler is not None:
+                scope["route"] = HotRoute(scope["path"], scope["path"])  # read by web/observe.py
                 try:
                     await handler(scope, send)
                 except VaxbookError as error:
