@@ -270,7 +270,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     signer = JwtSigner(keys.signing, lambda: clock.now().timestamp(), keys.identity)
     providers = build_identity_providers(settings, keys)
     throttle = Throttle(gate, clock, keys.pepper, limits_of(settings))
-    clinics = ClinicService(ledger, throttle=throttle)
+    clinics = ClinicService(ledger, throttle=throttle, standby=standby, clock=clock)
     eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,

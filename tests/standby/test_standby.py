@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from tests.conftest import Running
 from tests.journey import add_clinic_with_slot
 from tests.standby.kit import DISTRICT, accept, booked, cancel, first_slot, join, offer, verified
+from vaxbook.services.clinics import SlotPlan
 
 
 async def full_clinic(running: Running) -> tuple[int, list]:  # type: ignore[type-arg]
@@ -108,3 +109,19 @@ async def test_leaving_standby(running: Running) -> None:
     assert mine.json()["position"] == 1
     await cancel(running.client, booker)
     assert (await offer(running.client, second)).status_code == 200
+
+
+async def test_places_a_clinic_adds_are_offered_to_standby_first(running: Running) -> None:
+    """A slot a clinic adds in a district with people on standby is held for the first of them."""
+    slot_id, _ = await full_clinic(running)
+    first, second = await verified(running, 11), await verified(running, 12)
+    await join(running.client, first)
+    await join(running.client, second)
+    added = await running.container.clinics.add_slots(
+        [SlotPlan("C1", date(2021, 8, 20), time(11), time(12), "pfizer", 10, 0)])
+    held = await offer(running.client, first)
+    assert held.status_code == 200, held.text
+    assert held.json()["slot"]["id"] == added[0] != slot_id and held.json()["state"] == "open"
+    assert (await offer(running.client, second)).json()["code"] == "no_offer"  # the group's one place
+    assert await running.container.ledger.free_first_doses((3,), date(2021, 8, 13)) == 0
+    assert (await accept(running.client, first)).status_code == 201

@@ -12,7 +12,7 @@ from vaxbook.domain.booking import Clinic, ClinicListRow, NewSlot
 from vaxbook.domain.canonical import check_clinic_id
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import split_quota
-from vaxbook.ports import Ledger
+from vaxbook.ports import Clock, Ledger, Standby
 from vaxbook.services.throttle import Limits, Throttle
 
 
@@ -39,18 +39,27 @@ def hash_clinic_key(key: str) -> str:
 
 
 class ClinicService:
-    def __init__(self, ledger: Ledger, groups: int = 10, throttle: Throttle | None = None) -> None:
+    def __init__(
+        self, ledger: Ledger, groups: int = 10, throttle: Throttle | None = None,
+        standby: Standby | None = None, clock: Clock | None = None,
+    ) -> None:
         self._ledger = ledger
         self._groups = groups
         self._throttle = throttle
+        # With both, the first-dose places a clinic adds go to the people on standby first.
+        self._standby = standby if clock is not None else None
+        self._clock = clock
 
     async def add_clinic(self, clinic: Clinic, key: str) -> None:
         """Register a clinic; only a hash of its list key is kept."""
         await self._ledger.add_clinic(clinic, hash_clinic_key(key))
 
-    async def add_slots(self, plans: list[SlotPlan]) -> None:
-        """Create slots, each first-dose capacity split evenly among the groups."""
-        await self._ledger.add_slots(
+    async def add_slots(self, plans: list[SlotPlan]) -> list[int]:
+        """Create slots, each first-dose capacity split evenly among the groups; their ids.
+
+        With standby wired in, their free first-dose places are then offered (held) to the
+        longest-waiting people of their districts, as a freed place is (docs/notifications.md)."""
+        ids = await self._ledger.add_slots(
             [
                 NewSlot(
                     clinic_id=p.clinic_id, day=p.day, start=p.start, end=p.end,
@@ -61,6 +70,9 @@ class ClinicService:
                 for p in plans
             ]
         )
+        if self._standby is not None and self._clock is not None and ids:
+            await self._standby.offer_free_places(ids, self._clock.now())
+        return ids
 
     async def day_list(
         self, clinic_id: str, key: str | None, day: date, client: str = ""

@@ -241,8 +241,8 @@ class PostgresLedger(PostgresFigures):
                 clinic.id, clinic.name, clinic.sido, clinic.sigungu, clinic.address, key_hash,
             )
 
-    async def add_slots(self, slots: list[NewSlot]) -> None:
-        async def insert(db: Any) -> None:
+    async def add_slots(self, slots: list[NewSlot]) -> list[int]:
+        async def insert(db: Any) -> list[int]:
             # Ids are drawn first, so each slot's shares know their slot without relying on
             # the order RETURNING gives back.
             ids = [row[0] for row in await db.fetch(
@@ -264,8 +264,9 @@ class PostgresLedger(PostgresFigures):
                 " SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::int[])",
                 [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
             )
+            return [int(i) for i in ids]
 
-        await self._transaction(insert)
+        return await self._transaction(insert)
 
     # bulk loading (adapters/postgres/inventory.py) ------------------------------------------
     async def import_clinics(self, rows: Sequence[Numbered[ClinicRecord]], *, dry_run: bool) -> ImportSummary:
