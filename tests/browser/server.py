@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ import uvicorn
 from tests.conftest import FAST, TEST_KEYS
 from vaxbook.bootstrap import build_ledger
 from vaxbook.config import Settings
-from vaxbook.demo import demo_campaign, load_demo_inventory, write_demo_campaign
+from vaxbook.demo import DemoCampaign, demo_campaign, load_demo_inventory, write_demo_campaign
 from vaxbook.domain.identity import make_resident_number
 from vaxbook.services.clinics import ClinicService
 from vaxbook.web.app import create_app
@@ -47,8 +47,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(workdir: Path, clinics: int = 12, **changes: Any) -> Iterator[Server]:
-    """Start uvicorn in a thread; stop it on exit."""
+def running_server(
+    workdir: Path, clinics: int = 12,
+    inventory: Callable[[ClinicService, DemoCampaign], Awaitable[None]] | None = None, **changes: Any,
+) -> Iterator[Server]:
+    """Start uvicorn in a thread; stop it on exit. `inventory` loads clinics of its own first."""
     workdir.mkdir(parents=True, exist_ok=True)
     campaign = demo_campaign(datetime.now(UTC))
     write_demo_campaign(workdir / "campaign.toml", campaign)
@@ -65,6 +68,8 @@ def running_server(workdir: Path, clinics: int = 12, **changes: Any) -> Iterator
         try:
             if clinics:
                 await load_demo_inventory(ClinicService(ledger), campaign.first_dose_days, clinics)
+            if inventory is not None:
+                await inventory(ClinicService(ledger), campaign)
         finally:
             await ledger.close()
 

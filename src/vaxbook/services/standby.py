@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from vaxbook.domain.booking import Booking, NewSlot
+from vaxbook.domain.booking import Booking, NewSlot, RegionFree
 from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.canonical import check_region_name
 from vaxbook.domain.credentials import Identity
-from vaxbook.domain.eligibility import Status, decide_eligibility
+from vaxbook.domain.eligibility import Eligibility, Status, decide_eligibility
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date, share_order, split_quota
 from vaxbook.domain.notices import NoticeKind, booking_notices
@@ -43,10 +43,8 @@ class StandbyService:
         chosen = check_districts(tuple(districts))
         now = self._clock.now()
         await self._same_device(identity)
-        booked = await self._ledger.booking_of(identity.person) is not None
-        found = decide_eligibility(self._campaign, identity.birth_date, now, has_booking=booked)
-        if found.status is not Status.OPEN or found.window is None:
-            raise VaxbookError(_REFUSALS.get(found.status, Problem.WINDOW_NOT_OPEN))
+        found = await self._eligible(identity)
+        assert found.window is not None  # checked by _eligible
         groups, today = tuple(share_order(found.window.group)), self._today()
         for district in chosen:
             clinics = await self._ledger.clinics(district.sido, district.sigungu, groups, today)
@@ -60,6 +58,24 @@ class StandbyService:
             any_share=found.window.group is None, until=found.window.closes, at=now,
             contact=identity.contact,
         ))
+
+    async def regions(self, identity: Identity, sido: str | None = None) -> list[RegionFree]:
+        """The provinces (or one province's districts) with clinics, and their places free for
+        this person now: what the join page offers to choose from (a free district is refused)."""
+        found = await self._eligible(identity)
+        assert found.window is not None  # checked by _eligible
+        groups, today = tuple(share_order(found.window.group)), self._today()
+        if sido is None:
+            return await self._ledger.provinces(groups, today)
+        check_region_name(sido, "sido")
+        return await self._ledger.districts(sido, groups, today)
+
+    async def _eligible(self, identity: Identity) -> Eligibility:
+        booked = await self._ledger.booking_of(identity.person) is not None
+        found = decide_eligibility(self._campaign, identity.birth_date, self._clock.now(), has_booking=booked)
+        if found.status is not Status.OPEN or found.window is None:
+            raise VaxbookError(_REFUSALS.get(found.status, Problem.WINDOW_NOT_OPEN))
+        return found
 
     async def position(self, identity: Identity) -> StandbyEntry:
         entry = await self._standby.entry(identity.person, self._clock.now())

@@ -48,7 +48,7 @@ _NEXT_STEP: dict[Problem, tuple[str, str]] = {
     Problem.ADMISSION_USED: ("/line", "link.line"),  # the ticket still holds: the line moves them back
     Problem.TICKET_INVALID: ("/verify?next=book", "link.line"),
     Problem.ALREADY_BOOKED: ("/mine", "link.mine"),
-    Problem.SOLD_OUT: ("/mine", "link.mine"),
+    Problem.SOLD_OUT: ("/standby", "standby.cta"),  # nothing left: wait for a place that frees
     Problem.SLOT_FULL: ("/book", "link.book"),
     Problem.SECOND_DOSE_UNAVAILABLE: ("/book", "link.book"),
     Problem.SLOT_NOT_BOOKABLE: ("/book", "link.book"),
@@ -60,6 +60,11 @@ _NEXT_STEP: dict[Problem, tuple[str, str]] = {
     Problem.SLOT_STARTED: ("/clinic", "link.clinic"),
     Problem.CAPACITY_BELOW_BOOKED: ("/clinic", "link.clinic"),
     Problem.NOT_ON_DAY_LIST: ("/clinic", "link.clinic"),
+    Problem.ALREADY_ON_STANDBY: ("/standby", "link.standby"),
+    Problem.NOT_ON_STANDBY: ("/standby", "link.standby"),
+    Problem.NO_OFFER: ("/standby", "link.standby"),
+    Problem.PLACES_FREE: ("/verify?next=book", "link.start"),
+    Problem.DISTRICT_NOT_FOUND: ("/standby/join", "link.standby"),
 }
 # Refusals that prove a credential stale: the page forgets it, so the next step starts clean.
 _FORGET_IDENTITY = {Problem.IDENTITY_INVALID, Problem.DEVICE_MISMATCH, Problem.DEVICE_BOUND_ELSEWHERE}

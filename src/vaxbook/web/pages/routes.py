@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vaxbook.web.pages import booking, clinic, figures, landing, line, mine, verify
+from vaxbook.web.pages import booking, clinic, figures, landing, line, mine, standby, verify
 from vaxbook.web.pages.problem_page import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-for flow in (landing, verify, line, booking, mine, figures, clinic):
+for flow in (landing, verify, line, booking, mine, standby, figures, clinic):
     router.include_router(flow.router)

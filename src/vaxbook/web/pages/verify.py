@@ -18,12 +18,13 @@ from vaxbook.web.pages.problem_page import PageRoute
 from vaxbook.web.problems import field_name, status_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PURPOSES = ("book", "mine", "standby")  # where a verification leads: the line, /mine or /standby
 
 
 @router.get("/verify")
 async def verify_form(p: Page = Depends(page), next: str = "book") -> Response:
     """Step 1, or 'already verified' when this device holds a live identity."""
-    purpose = next if next in ("book", "mine") else "book"
+    purpose = next if next in PURPOSES else "book"
     return p.render("verify.html", methods=await p.container.auth.methods(), purpose=purpose,
                     verified=p.identity_or_none(), form={}, error=None, demo_number=_demo_number(p),
                     pow=p.container.auth.challenge(p.device))
@@ -57,7 +58,7 @@ async def verify_start(request: Request, p: Page = Depends(page)) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("name", "resident_number", "phone", "method", "purpose",
                                                 "pow_challenge", "pow_solution")}
-    purpose = values["purpose"] if values["purpose"] in ("book", "mine") else "book"
+    purpose = values["purpose"] if values["purpose"] in PURPOSES else "book"
     try:
         started = await p.container.auth.start(
             name=values["name"], resident_number=values["resident_number"], phone=values["phone"],
@@ -78,7 +79,8 @@ async def verify_start(request: Request, p: Page = Depends(page)) -> Response:
 @router.post("/verify/code")
 async def verify_code(request: Request, p: Page = Depends(page)) -> Response:
     form = await request.form()
-    purpose = "mine" if form.get("purpose") == "mine" else "book"
+    sent = str(form.get("purpose", ""))
+    purpose = sent if sent in PURPOSES else "book"
     try:
         verified = await p.container.auth.verify(
             request_token=p.cookie(PENDING) or "", code=str(form.get("code", "")), device_id=p.device
@@ -92,8 +94,8 @@ async def verify_code(request: Request, p: Page = Depends(page)) -> Response:
                         purpose=purpose, dev_code=None, error=_field_error(p, exc))
     p.forget(PENDING)
     p.keep_until(IDENTITY, verified.identity_token, verified.identity.exp)
-    if purpose == "mine":
-        return p.redirect("/mine")
+    if purpose != "book":
+        return p.redirect(f"/{purpose}")
     return await join_line(p, verified.identity, change=False)
 
 
