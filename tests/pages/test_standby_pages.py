@@ -89,3 +89,22 @@ async def test_standby_forms_refuse_without_csrf_and_explain_bad_choices(
     free = await person.post("/standby/join", JOIN)
     assert free.status_code == 409 and 'data-code="places_free"' in free.text
     assert 'href="/verify?next=book"' in free.text
+
+
+async def test_an_offer_outlives_the_identity_and_is_accepted_after_verifying_again(
+    running: Running, visitor: MakeVisitor
+) -> None:
+    """Accepting after the identity ran out leads through verification back to the offer, then books."""
+    buyer = await _booked_out(running, visitor)
+    person = await visitor()
+    await person.verify(born(13, 7), purpose="standby")
+    assert (await person.post("/standby/join", JOIN)).status_code == 303
+    assert (await buyer.post("/mine/cancel")).status_code == 200
+    running.clock.advance(minutes=11)
+    stale = await person.post("/standby/offer/accept")
+    assert stale.status_code == 303 and stale.headers["location"] == "/verify?next=standby"
+    assert (await person.verify(born(13, 7), purpose="standby")).headers["location"] == "/standby"
+    assert "자리가 났습니다" in (await person.get("/standby")).text
+    booked = await person.post("/standby/offer/accept")
+    assert booked.status_code == 200 and "예약이 완료되었습니다" in booked.text
+    assert "2차 접종" in booked.text

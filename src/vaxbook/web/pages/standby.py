@@ -2,14 +2,14 @@
 freed place becomes: see it (clinic, date, time, hold expiry), accept (both doses booked) or decline.
 
 Every step needs a fresh verification (the identity token's own 10 minutes, as on "My
-booking"); without one the page sends the visitor to verify and brings them back here.
+booking"); without one, a page or a form sends the visitor to verify and brings them back to
+/standby (an offer is held for 30 minutes, longer than an identity lasts).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from vaxbook.domain.credentials import Identity
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.standby import MAX_DISTRICTS, District
 from vaxbook.web.pages.base import Page, page
@@ -56,33 +56,41 @@ async def join_form(p: Page = Depends(page), sido: str | None = None) -> Respons
 
 @router.post("/standby/join")
 async def join(request: Request, p: Page = Depends(page)) -> Response:
+    who = p.identity_or_none()
+    if who is None:
+        return p.redirect(AGAIN)
     form = await request.form()
     sido = str(form.get("sido", ""))
     chosen = [District(sido, str(sigungu)) for sigungu in form.getlist("sigungu")]
-    await p.container.standby.join(_fresh(p), chosen)
+    await p.container.standby.join(who, chosen)
     return p.redirect("/standby")
 
 
 @router.post("/standby/leave")
 async def leave(p: Page = Depends(page)) -> Response:
-    await p.container.standby.leave(_fresh(p))
+    who = p.identity_or_none()
+    if who is None:
+        return p.redirect(AGAIN)
+    await p.container.standby.leave(who)
     return p.render("standby_done.html", done="left")
 
 
 @router.post("/standby/offer/accept")
 async def accept(p: Page = Depends(page)) -> Response:
     """Book the held place with its second dose and show the same confirmation as booking."""
-    booking = await p.container.standby.accept(_fresh(p))
+    who = p.identity_or_none()
+    if who is None:  # verified more than 10 minutes ago: again, then back to the offer
+        return p.redirect(AGAIN)
+    booking = await p.container.standby.accept(who)
     vaccine = p.container.campaign.vaccine(booking.first.vaccine_id)
     return p.render("booked.html", booking=booking, vaccine=vaccine, changed=False)
 
 
 @router.post("/standby/offer/decline")
 async def decline(p: Page = Depends(page)) -> Response:
-    await p.container.standby.decline(_fresh(p))
+    who = p.identity_or_none()
+    if who is None:
+        return p.redirect(AGAIN)
+    await p.container.standby.decline(who)
     return p.render("standby_done.html", done="declined")
 
-
-def _fresh(p: Page) -> Identity:
-    """The verified person; a stale identity is refused with the way to verify again."""
-    return p.identity()
