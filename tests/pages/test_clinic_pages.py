@@ -8,6 +8,7 @@ from tests.conftest import Running
 from tests.journey import Person, add_clinic_with_slot, admitted, book, person_number
 from tests.pages.conftest import MakeVisitor
 from tests.pages.visitor import Visitor
+from tests.standby.kit import booked, first_slot, join, offer, verified
 
 
 async def _signed_in(running: Running, visitor: MakeVisitor) -> Visitor:
@@ -88,3 +89,20 @@ async def test_marks_todays_doses(running: Running, visitor: MakeVisitor) -> Non
     logged_out = await staff.post("/clinic/logout")
     assert logged_out.headers["location"] == "/clinic/login"
     assert (await staff.get("/clinic")).headers["location"] == "/clinic/login"
+
+
+async def test_leftover_form_offers_doses_to_standby(running: Running, visitor: MakeVisitor) -> None:
+    """The clinic page's leftover form holds today's dose for the first on the district's standby."""
+    await add_clinic_with_slot(running.container.clinics, first_capacity=10)
+    await booked(running, 800, await first_slot(running))
+    waiting = await verified(running, 13)
+    await join(running.client, waiting)
+    staff = await _signed_in(running, visitor)
+    page = await staff.get("/clinic")
+    assert 'data-testid="leftovers"' in page.text
+    bad = await staff.post("/clinic/leftovers", {"vaccine": "pfizer", "doses": "１", "until": "21:30"})
+    assert bad.status_code == 422
+    answer = await staff.post("/clinic/leftovers", {"vaccine": "pfizer", "doses": "1", "until": "21:30"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/clinic?done=leftovers"
+    held = await offer(running.client, waiting)
+    assert held.status_code == 200 and held.json()["leftover"] is True

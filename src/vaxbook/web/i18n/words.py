@@ -303,6 +303,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "clinic.start": ("시작", "Start"),
     "clinic.end": ("끝", "End"),
     "clinic.add_button": ("추가", "Add"),
+    "clinic.leftovers": ("오늘 남은 백신", "Leftover doses today"),
+    "clinic.leftovers_hint": (
+        "남은 백신은 지도에 공개되지 않고, 이 지역 예비 명단의 순서대로 15분씩 먼저 제안됩니다.",
+        "Leftover doses are never shown on a map: they are offered to this district's standby "
+        "list in order, each held for 15 minutes.",
+    ),
+    "clinic.leftover_doses": ("남은 백신 수", "Doses left"),
+    "clinic.leftover_until": ("접종 가능 시각까지", "Can be given until"),
+    "clinic.leftover_button": ("예비 명단에 제안", "Offer to standby"),
+    "clinic.done_leftovers": (
+        "남은 백신을 예비 명단에 제안했습니다.", "The leftover doses are offered to standby."
+    ),
     "link.clinic": ("의료기관 화면으로", "Back to the clinic page"),
     "link.standby": ("내 예비 명단 보기", "My standby"),
 }

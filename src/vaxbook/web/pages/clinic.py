@@ -1,5 +1,5 @@
 """The clinic staff pages: log in with the clinic's key, see today's list and mark each dose,
-add slots and change future capacities.
+add slots, change future capacities, and offer today's leftover doses to standby.
 
 The key is kept in an HttpOnly, SameSite cookie and proved on every request by the same
 service call as the API's (so the wrong-key throttle counts every use); every form
@@ -108,6 +108,18 @@ async def set_capacity(slot_id: str, request: Request, p: Page = Depends(page)) 
         _count(form, "first_capacity"), _count(form, "second_capacity"),
     )
     return p.redirect("/clinic?done=changed")
+
+
+@router.post("/clinic/leftovers")
+async def post_leftovers(request: Request, p: Page = Depends(page)) -> Response:
+    """Today's leftover doses, offered to the district's standby in order (never on a map)."""
+    clinic_id, key = _required(p)
+    form = await request.form()
+    await p.container.standby.post_leftovers(
+        clinic_id, key, str(form.get("vaccine", "")), _count(form, "doses"), _time(form, "until"),
+        client_address(request),
+    )
+    return p.redirect("/clinic?done=leftovers")
 
 
 def _required(p: Page) -> tuple[str, str]:
