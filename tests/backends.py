@@ -25,7 +25,7 @@ T = TypeVar("T")
 LEDGER_TABLES = (
     "clinics, slots, shares, bookings, idempotency, line_checkpoints, ledger_meta, line_places,"
     " verifications, outbox, contacts, allocation_digests, standby, standby_districts, offers,"
-    " leftover_pool"
+    " leftover_pool, operators, operator_sessions, audit"
 )
 
 

@@ -20,6 +20,7 @@ from vaxbook.adapters.sqlite.outbox import SqliteOutbox
 from vaxbook.adapters.sqlite.standby import SqliteStandby
 from vaxbook.config import METHODS, Settings
 from vaxbook.domain.campaign import Campaign, load_campaign
+from vaxbook.domain.rotation import all_windows
 from vaxbook.domain.standby import Holds
 from vaxbook.keys import Keys, pepper_fingerprint
 from vaxbook.ports import (
@@ -36,12 +37,15 @@ from vaxbook.ports import (
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
 from vaxbook.services.clinic_staff import ClinicStaff
+from vaxbook.services.clinic_keys import ClinicKeyService
 from vaxbook.services.clinics import ClinicService
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.figures import FiguresService
+from vaxbook.services.operators import OperatorService
 from vaxbook.services.outbox import Dispatcher, DispatchSettings
 from vaxbook.services.retention import RetentionService
 from vaxbook.services.standby import StandbyService
+from vaxbook.services.steering import SteeringService
 from vaxbook.services.throttle import Limits, Throttle
 from vaxbook.services.waiting_room import LineSettings, WaitingRoom
 
@@ -229,6 +233,9 @@ class Container:
     figures: FiguresService
     standby: StandbyService
     clinic_staff: ClinicStaff
+    operators: OperatorService
+    steering: SteeringService
+    clinic_keys: ClinicKeyService
 
     async def start(self) -> None:
         await self.ledger.open()
@@ -272,6 +279,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     throttle = Throttle(gate, clock, keys.pepper, limits_of(settings))
     clinics = ClinicService(ledger, throttle=throttle, standby=standby, clock=clock)
     eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
+    steering = SteeringService(gate, ledger, clock, {w.id for w in all_windows(campaign)},
+                               settings.steering_cache_seconds)
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,
         LineSettings(
@@ -280,6 +289,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
             counters_cache_seconds=settings.counters_cache_seconds,
             stock_cache_seconds=settings.browse_cache_seconds,
         ),
+        steering=steering,
     )
     return Container(
         settings=settings, keys=keys, campaign=campaign, clock=clock, ledger=ledger, gate=gate,
@@ -309,6 +319,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         retention=RetentionService(campaign, outbox, clock),
         figures=FiguresService(ledger, clock, campaign.timezone),
         standby=StandbyService(campaign, ledger, standby, gate, clock, clinics),
+        operators=OperatorService(ledger, clock, throttle, settings.operator_session_seconds),
+        steering=steering,
+        clinic_keys=ClinicKeyService(ledger, clock),
     )
 
 
@@ -322,4 +335,6 @@ def limits_of(settings: Settings) -> Limits:
         wrong_clinic_keys_per_clinic=settings.limit_wrong_clinic_keys_per_clinic,
         wrong_clinic_keys_per_client=settings.limit_wrong_clinic_keys_per_client,
         method_share_per_client=settings.method_share_per_client,
+        operator_logins_per_name=settings.limit_operator_logins_per_name,
+        operator_logins_per_client=settings.limit_operator_logins_per_client,
     )

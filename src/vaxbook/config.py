@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     admission_pass_seconds: int = 600
     pre_queue_seconds: int = Field(default=600, ge=0, description="how early the line forms")
     counters_cache_seconds: float = Field(default=0.2, ge=0, description="how stale line counters may be")
+    # Operators steer lines live (docs/operators.md); every worker follows within this, plus the above.
+    steering_cache_seconds: float = Field(default=0.5, ge=0, le=1,
+                                          description="how stale a line's steering may be")
+
+    # operators (docs/operators.md): sessions and the sign-in lockout, kept in the gate
+    operator_session_seconds: int = Field(default=12 * 3600, ge=60, description="an operator session lives")
+    limit_operator_logins_per_name: Limit = Rate(5, 900)
+    limit_operator_logins_per_client: Limit = Rate(20, 900)
 
     # verification
     identity_seconds: int = 600

@@ -26,8 +26,10 @@ from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
 from vaxbook.domain.messages import Letter
 from vaxbook.domain.notices import Notice, NoticeState, OutboxMessage
+from vaxbook.domain.operators import AuditEntry, Operator, OperatorSession
 from vaxbook.domain.queue import LineCounters
 from vaxbook.domain.standby import Acceptance, Offer, StandbyEntry, StandbyJoin
+from vaxbook.domain.steering import LineSteering
 
 C = TypeVar("C", PendingVerification, Identity, Ticket, AdmissionPass)
 
@@ -182,6 +184,45 @@ class Ledger(FiguresLedger, Protocol):
 
     def export_clinics(self) -> AsyncIterator[list[ClinicRecord]]: ...
     def export_slots(self) -> AsyncIterator[list[SlotRecord]]: ...
+    # operators, their sessions and their audit trail (issue 10) ------------------------
+    async def add_operator(self, operator: Operator) -> bool:
+        """False (and nothing changed) when the name is taken."""
+        ...
+
+    async def remove_operator(self, name: str) -> bool:
+        """Remove the operator and end their sessions; False when there was none."""
+        ...
+
+    async def operator(self, name: str) -> Operator | None: ...
+    async def add_session(self, session_hash: str, name: str, expires_at: float) -> None: ...
+    async def session(self, session_hash: str, now: float) -> OperatorSession | None:
+        """The live session's operator, with the role they have now; None if ended or expired."""
+        ...
+
+    async def end_session(self, session_hash: str) -> None: ...
+    async def set_clinic_key_hash(self, clinic_id: str, key_hash: str) -> bool:
+        """Replace the clinic's key hash; False when there is no such clinic."""
+        ...
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        """Append one entry; the audit table has no update or delete path (a trigger forbids both)."""
+        ...
+
+    async def audit_log(self, limit: int, target: str | None = None) -> list[AuditEntry]:
+        """The newest entries first (only those about `target` when given)."""
+        ...
+
+    async def first_dose_figures(self, since: date) -> list[PlaceFigure]:
+        """First-dose places per group and province on slots from `since` on."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlaceFigure:
+    group: int
+    sido: str
+    capacity: int
+    booked: int
 
 
 @dataclass(frozen=True)
@@ -282,6 +323,24 @@ class Gate(Protocol):
         """(requests in flight, recent latency in seconds) for a verification method."""
         ...
 
+    # steering and the console's figures (issue 10) --------------------------------------
+    async def line_steering(self, line_id: str) -> LineSteering | None:
+        """What operators set for the line; None when the gate holds nothing for it."""
+        ...
+
+    async def steer_line(self, line_id: str, steering: LineSteering) -> None: ...
+
+    async def tally(self, series: str, bucket: int, counts: dict[str, int], keep_seconds: int) -> None:
+        """Add `counts` to the bucket's fields, so several workers' counts add up."""
+        ...
+
+    async def sample(self, series: str, bucket: int, values: dict[str, float], keep_seconds: int) -> None:
+        """Set the bucket's fields to `values` (a snapshot: the last writer wins)."""
+        ...
+
+    async def series(self, series: str, buckets: list[int]) -> list[dict[str, float]]:
+        """Each bucket's fields, in the order asked ({} for a bucket with nothing)."""
+        ...
 
 @dataclass(frozen=True)
 class Challenge:

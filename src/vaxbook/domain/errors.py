@@ -63,6 +63,14 @@ class Problem(StrEnum):
     SLOT_STARTED = "slot_started"
     CAPACITY_BELOW_BOOKED = "capacity_below_booked"
     NOT_ON_DAY_LIST = "not_on_day_list"
+    # operators (the console at /ops and the operator commands)
+    OPERATOR_LOGIN_FAILED = "operator_login_failed"
+    OPERATOR_LOCKED = "operator_locked"
+    OPERATOR_SESSION_REQUIRED = "operator_session_required"
+    OPERATOR_FORBIDDEN = "operator_forbidden"
+    OPERATOR_EXISTS = "operator_exists"
+    OPERATOR_NOT_FOUND = "operator_not_found"
+    LINE_NOT_FOUND = "line_not_found"
     # limits
     TOO_MANY_REQUESTS = "too_many_requests"
     # infrastructure

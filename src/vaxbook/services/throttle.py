@@ -27,6 +27,8 @@ class Limits:
     wrong_clinic_keys_per_clinic: Rate | None = None
     wrong_clinic_keys_per_client: Rate | None = None
     method_share_per_client: float = 1.0
+    operator_logins_per_name: Rate | None = None
+    operator_logins_per_client: Rate | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.credentials import AdmissionPass, Identity, Ticket
@@ -20,13 +20,16 @@ from vaxbook.domain.queue import (
     poll_after_seconds,
 )
 from vaxbook.domain.rotation import Window, all_windows
+from vaxbook.domain.steering import Admission, LineSteering, effective_admission
 from vaxbook.ports import Clock, Gate, Ledger, Signer, Spend
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.single_flight import SingleFlight
+from vaxbook.services.steering import SteeringService
 
 # A used-up place moves the person to the back once; a second move in one answer would mean
 # the new place's pass was used up at once, which cannot happen, but a loop must be bounded.
 MOVES_PER_VIEW = 2
+PAUSED_POLL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,20 @@ class LineView:
     poll_after_seconds: float
     admission_pass: str | None = None
     opens_at: str | None = None
+    paused: bool | None = None  # set (True) only while operators hold the line
+    notice_ko: str | None = None  # the operators' notice to everyone waiting, when there is one
+    notice_en: str | None = None
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    """One line as the console shows it."""
+
+    line: str
+    counters: LineCounters
+    admissions_per_second: float
+    admission: Admission
+    steering: LineSteering
 
 
 @dataclass(frozen=True)
@@ -72,7 +89,9 @@ class WaitingRoom:
         clock: Clock,
         eligibility: EligibilityService,
         settings: LineSettings,
+        steering: SteeringService | None = None,
     ) -> None:
+        self._steering = steering
         self._campaign = campaign
         self._ledger = ledger
         self._gate = gate
@@ -111,7 +130,7 @@ class WaitingRoom:
             birth=identity.birth, name=identity.name, iat=self._now(),
             exp=window.closes.timestamp(), contact=identity.contact,
         )
-        return await self._view(ticket, window, self._signer.sign(ticket))
+        return await self._noticed(window, await self._view(ticket, window, self._signer.sign(ticket)))
 
     async def status(self, ticket_token: str, device_id: str) -> LineView:
         """Where the ticket stands now; an admitted ticket gets its admission pass."""
@@ -128,7 +147,26 @@ class WaitingRoom:
             if number is not None:
                 ticket = _renumbered(ticket, await self._held_place(window.id, ticket.person, number))
                 ticket_token = self._signer.sign(ticket)  # a new token only when the place changed
-        return await self._view(ticket, window, ticket_token)
+        return await self._noticed(window, await self._view(ticket, window, ticket_token))
+
+    async def figures(self, line_id: str) -> LineFigures:
+        """The line's counters, measured admission rate and steering, for the console."""
+        counters = await self._line_counters(line_id)
+        steering = await self._steered(line_id)
+        admission = effective_admission(steering, self._settings.admission_rate, self._settings.admission_cap)
+        meter = self._meters.get(line_id)
+        rate = meter.rate(0.0) if meter else 0.0
+        return LineFigures(line_id, counters, rate, admission, steering)
+
+    async def _steered(self, line_id: str) -> LineSteering:
+        return await self._steering.current(line_id) if self._steering else LineSteering()
+
+    async def _noticed(self, window: Window, view: LineView) -> LineView:
+        steering = await self._steered(window.id)
+        if not steering.has_notice:
+            return view
+        return replace(view, notice_ko=steering.notice_ko or steering.notice_en,
+                       notice_en=steering.notice_en or steering.notice_ko)
 
     async def public_counters(self, line_id: str) -> PublicCounters:
         """The line's counters for every waiting client: each works out its own place and wait
@@ -191,10 +229,20 @@ class WaitingRoom:
             counters = await self._line_counters(window.id, fresh=True)
         assert ticket.number is not None
         ahead = people_ahead(ticket.number, counters)
-        rate = self._meters[window.id].rate(self._settings.admission_rate)
+        admission = await self._admission_now(window.id)
+        if admission.paused:
+            # No honest estimate while nobody is admitted; ask again soon enough to see the resume.
+            return LineView("waiting", token, window.id, ticket.number, ahead, None,
+                            PAUSED_POLL_SECONDS, paused=True)
+        rate = self._meters[window.id].rate(admission.rate)
         wait = estimated_wait_seconds(ahead, rate)
         return LineView("waiting", token, window.id, ticket.number, ahead, round(wait, 1),
                         round(poll_after_seconds(wait), 1))
+
+    async def _admission_now(self, line_id: str) -> Admission:
+        """The rate and cap the line runs at now: the operators' steering, else the settings."""
+        return effective_admission(await self._steered(line_id), self._settings.admission_rate,
+                                   self._settings.admission_cap)
 
     def _admission(self, ticket: Ticket, window: Window, until: float) -> str:
         """The pass of the ticket's place: the same claims, so the same token, on every poll."""
@@ -213,9 +261,8 @@ class WaitingRoom:
         return await self._counters_flight.run(line_id, lambda: self._fetch_counters(line_id, now))
 
     async def _fetch_counters(self, line_id: str, now: float) -> LineCounters:
-        counters = await self._gate.counters(
-            line_id, now, self._settings.admission_rate, self._settings.admission_cap
-        )
+        admission = await self._admission_now(line_id)
+        counters = await self._gate.counters(line_id, now, admission.rate, admission.cap)
         self._counters[line_id] = (time.monotonic(), counters)
         self._meters.setdefault(line_id, AdmissionRateMeter()).record(now, counters.admitted)
         return counters

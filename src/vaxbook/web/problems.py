@@ -73,6 +73,14 @@ STATUS: dict[Problem, int] = {
     Problem.SLOT_STARTED: 409,
     Problem.CAPACITY_BELOW_BOOKED: 409,
     Problem.NOT_ON_DAY_LIST: 404,
+    # operators
+    Problem.OPERATOR_LOGIN_FAILED: 401,
+    Problem.OPERATOR_LOCKED: 429,
+    Problem.OPERATOR_SESSION_REQUIRED: 401,
+    Problem.OPERATOR_FORBIDDEN: 403,
+    Problem.OPERATOR_EXISTS: 409,
+    Problem.OPERATOR_NOT_FOUND: 404,
+    Problem.LINE_NOT_FOUND: 404,
     # limits
     Problem.TOO_MANY_REQUESTS: 429,
     # infrastructure

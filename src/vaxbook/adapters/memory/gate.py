@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from cachetools import TTLCache
 
 from vaxbook.domain.queue import LineCounters, advance_admitted, shuffle_pre_queue
+from vaxbook.domain.steering import LineSteering
 from vaxbook.domain.throttle import gcra
 from vaxbook.ports import Spend, VerificationOutcome
 
@@ -24,6 +25,7 @@ LATENCY_SAMPLES = 50
 # Entries per expiry table: enough for every live verification request or limited key of a
 # national rush on one process; beyond it the least recently used entry is forgotten first.
 TABLE_SIZE = 1_000_000
+SERIES_BUCKETS = 1000  # per series: far more than the console's 30 minutes in 10-second buckets
 
 
 @dataclass
@@ -78,6 +80,8 @@ class MemoryGate:
         self._client_calls: dict[tuple[str, str], int] = {}  # (method, client) -> calls in flight
         self._calls = itertools.count()
         self._latencies: dict[str, deque[float]] = {}
+        self._steering: dict[str, LineSteering] = {}
+        self._series: dict[str, dict[int, dict[str, float]]] = {}
 
     async def open(self) -> None:
         return None
@@ -222,3 +226,28 @@ class MemoryGate:
         samples = self._latencies.get(method)
         recent = sum(samples) / len(samples) if samples else 0.0
         return self._in_flight.get(method, 0), recent
+
+    # steering and the console's figures ------------------------------------------------
+    async def line_steering(self, line_id: str) -> LineSteering | None:
+        return self._steering.get(line_id)
+
+    async def steer_line(self, line_id: str, steering: LineSteering) -> None:
+        self._steering[line_id] = steering
+
+    def _bucket(self, series: str, bucket: int) -> dict[str, float]:
+        buckets = self._series.setdefault(series, {})
+        if bucket not in buckets and len(buckets) >= SERIES_BUCKETS:
+            del buckets[min(buckets)]  # the oldest goes: bounded whatever the clock does
+        return buckets.setdefault(bucket, {})
+
+    async def tally(self, series: str, bucket: int, counts: dict[str, int], keep_seconds: int) -> None:
+        fields = self._bucket(series, bucket)
+        for name, count in counts.items():
+            fields[name] = fields.get(name, 0) + count
+
+    async def sample(self, series: str, bucket: int, values: dict[str, float], keep_seconds: int) -> None:
+        self._bucket(series, bucket).update(values)
+
+    async def series(self, series: str, buckets: list[int]) -> list[dict[str, float]]:
+        found = self._series.get(series, {})
+        return [dict(found.get(bucket, {})) for bucket in buckets]

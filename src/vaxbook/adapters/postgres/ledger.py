@@ -18,6 +18,7 @@ from vaxbook.adapters.postgres import bookings, gate_records, inventory
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
 from vaxbook.adapters.postgres.figures import PostgresFigures
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
+from vaxbook.adapters.postgres.operators import PostgresOperators
 from vaxbook.adapters.postgres.retry import (
     CONNECT_FAILURES,
     DRIVER_FAILURES,
@@ -102,13 +103,14 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
 )
+reports_outages(*UNREACHABLE)(PostgresOperators)  # the mixin's public coroutines, as below
 
 
 reports_outages(*UNREACHABLE)(PostgresFigures)  # its coroutines too: they are the ledger's
 
 
 @reports_outages(*UNREACHABLE)
-class PostgresLedger(PostgresFigures):
+class PostgresLedger(PostgresFigures, PostgresOperators):
     def __init__(
         self, dsn: str, *, pool_size: int, migrate_on_start: bool = False,
         pool_wait_seconds: float = POOL_WAIT_SECONDS, holds: Holds | None = None,

@@ -14,6 +14,7 @@ ahead of people already in line, and people already admitted are not sent back.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 import uuid
@@ -27,6 +28,7 @@ from redis.exceptions import ConnectionError, TimeoutError  # redis's own, by de
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.domain.queue import LineCounters
+from vaxbook.domain.steering import LineSteering
 from vaxbook.ports import Spend, VerificationOutcome
 
 log = logging.getLogger("vaxbook.gate")
@@ -271,6 +273,42 @@ class RedisGate:
             _, count, samples = await pipe.execute()
         recent = sum(map(float, samples)) / len(samples) if samples else 0.0
         return int(count), recent
+
+    # steering and the console's figures ------------------------------------------------
+    # Steering is one small JSON value per line; the ledger's audit trail is its durable copy
+    # (services/steering.py puts it back after Redis lost it).
+    async def line_steering(self, line_id: str) -> LineSteering | None:
+        stored = await self._redis.get(self._line(line_id, "steering"))
+        return None if stored is None else LineSteering.from_dict(json.loads(stored))
+
+    async def steer_line(self, line_id: str, steering: LineSteering) -> None:
+        await self._redis.set(self._line(line_id, "steering"), json.dumps(steering.as_dict()),
+                              ex=LINE_KEEP_SECONDS)
+
+    def _series(self, series: str, bucket: int) -> str:
+        return f"{self._prefix}series:{{{series}}}:{bucket}"
+
+    async def tally(self, series: str, bucket: int, counts: dict[str, int], keep_seconds: int) -> None:
+        key = self._series(series, bucket)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for name, count in counts.items():
+                pipe.hincrby(key, name, count)
+            pipe.expire(key, keep_seconds)
+            await pipe.execute()
+
+    async def sample(self, series: str, bucket: int, values: dict[str, float], keep_seconds: int) -> None:
+        key = self._series(series, bucket)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={name: repr(float(v)) for name, v in values.items()})
+            pipe.expire(key, keep_seconds)
+            await pipe.execute()
+
+    async def series(self, series: str, buckets: list[int]) -> list[dict[str, float]]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for bucket in buckets:
+                pipe.hgetall(self._series(series, bucket))
+            found = await pipe.execute()
+        return [{name: float(value) for name, value in fields.items()} for fields in found]
 
 
 def _pass_field(person_key: str, number: int | None) -> str:

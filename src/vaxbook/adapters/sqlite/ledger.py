@@ -18,6 +18,7 @@ from typing import TypeVar
 from vaxbook.adapters.sqlite import gate_records, inventory
 from vaxbook.adapters.sqlite.figures import SqliteFigures
 from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_notices
+from vaxbook.adapters.sqlite.operators import SqliteOperators
 from vaxbook.adapters.sqlite.schema import migrate
 from vaxbook.adapters.sqlite.standby_rows import offer_freed
 from vaxbook.domain.booking import (
@@ -49,7 +50,7 @@ def new_booking_id() -> str:
     return "VB" + secrets.token_hex(6).upper()
 
 
-class SqliteLedger(SqliteFigures):
+class SqliteLedger(SqliteFigures, SqliteOperators):
     def __init__(self, path: str | Path, holds: Holds | None = None) -> None:
         self._path = str(path)
         self.holds = holds or Holds()  # how long a freed place is held for a standby offer

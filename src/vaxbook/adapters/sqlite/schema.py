@@ -125,6 +125,33 @@ CREATE TRIGGER IF NOT EXISTS allocation_digests_no_update BEFORE UPDATE ON alloc
 BEGIN SELECT RAISE(ABORT, 'allocation_digests is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS allocation_digests_no_delete BEFORE DELETE ON allocation_digests
 BEGIN SELECT RAISE(ABORT, 'allocation_digests is append-only'); END;
+-- Operators of the console (issue 10): argon2 hashes, never passwords.
+CREATE TABLE IF NOT EXISTS operators (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator')),
+    password_hash TEXT NOT NULL
+) WITHOUT ROWID;
+-- Server-side sessions, kept as a hash of the cookie's value: a copy of the file signs no one in.
+CREATE TABLE IF NOT EXISTS operator_sessions (
+    id_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES operators (name) ON DELETE CASCADE,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID;
+-- Every operator action, append-only: the triggers refuse any UPDATE or DELETE.
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_target ON audit (target, id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 """
 
 

@@ -99,6 +99,9 @@ class LineAnswer(Answer):
     poll_after_seconds: Number
     admission_pass: str | None = Field(default=None, description="when admitted: books for 10 minutes")
     opens_at: str | None = Field(default=None, description="in the pre-queue: when the line opens")
+    paused: bool | None = Field(default=None, description="true while operators hold the line (no estimate)")
+    notice_ko: str | None = Field(default=None, description="the operators' notice to everyone waiting")
+    notice_en: str | None = Field(default=None, description="the same notice in English")
 
 
 class LineCountersAnswer(Answer):

@@ -162,6 +162,34 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
     Problem.NOT_ON_DAY_LIST: (
         "오늘 이 의료기관의 예약 명단에 없는 접종입니다.",
         "This dose is not on the clinic's list for today.",
+    # operators
+    Problem.OPERATOR_LOGIN_FAILED: (
+        "이름 또는 비밀번호가 올바르지 않습니다.",
+        "The name or the password is not right.",
+    ),
+    Problem.OPERATOR_LOCKED: (
+        "로그인 실패가 너무 많습니다. 표시된 시간이 지난 뒤 다시 시도해 주세요.",
+        "Too many failed sign-ins. Please try again after the time shown.",
+    ),
+    Problem.OPERATOR_SESSION_REQUIRED: (
+        "운영자 로그인이 필요합니다.",
+        "Please sign in as an operator.",
+    ),
+    Problem.OPERATOR_FORBIDDEN: (
+        "이 작업은 운영자(operator) 권한이 필요합니다. 조회자(viewer)는 볼 수만 있습니다.",
+        "This needs the operator role; a viewer can only watch.",
+    ),
+    Problem.OPERATOR_EXISTS: (
+        "같은 이름의 운영자가 이미 있습니다.",
+        "An operator of that name already exists.",
+    ),
+    Problem.OPERATOR_NOT_FOUND: (
+        "그 이름의 운영자가 없습니다.",
+        "There is no operator of that name.",
+    ),
+    Problem.LINE_NOT_FOUND: (
+        "그런 대기열이 없습니다.",
+        "There is no such line.",
     ),
     # limits
     Problem.TOO_MANY_REQUESTS: (
