@@ -39,6 +39,7 @@ from vaxbook.services.booking import BookingService
 from vaxbook.services.clinic_staff import ClinicStaff
 from vaxbook.services.clinic_keys import ClinicKeyService
 from vaxbook.services.clinics import ClinicService
+from vaxbook.services.console import ConsoleService
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.figures import FiguresService
 from vaxbook.services.operators import OperatorService
@@ -236,6 +237,7 @@ class Container:
     operators: OperatorService
     steering: SteeringService
     clinic_keys: ClinicKeyService
+    console: ConsoleService
 
     async def start(self) -> None:
         await self.ledger.open()
@@ -291,18 +293,19 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         ),
         steering=steering,
     )
+    auth = AuthService(
+        providers, gate, signer, clock, keys.pepper.secret, throttle,
+        identity_seconds=settings.identity_seconds,
+        hold_seconds=settings.verification_hold_seconds,
+        proof_of_work_key=hashlib.sha256(b"vaxbook-pow:" + keys.signing.current.secret).digest(),
+        proof_of_work_difficulty=settings.proof_of_work_difficulty,
+        ledger=ledger,
+        contact_sealer=sealer,
+    )
     return Container(
         settings=settings, keys=keys, campaign=campaign, clock=clock, ledger=ledger, gate=gate,
         signer=signer,
-        auth=AuthService(
-            providers, gate, signer, clock, keys.pepper.secret, throttle,
-            identity_seconds=settings.identity_seconds,
-            hold_seconds=settings.verification_hold_seconds,
-            proof_of_work_key=hashlib.sha256(b"vaxbook-pow:" + keys.signing.current.secret).digest(),
-            proof_of_work_difficulty=settings.proof_of_work_difficulty,
-            ledger=ledger,
-            contact_sealer=sealer,
-        ),
+        auth=auth,
         eligibility=eligibility,
         waiting_room=waiting_room,
         booking=BookingService(
@@ -322,6 +325,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         operators=OperatorService(ledger, clock, throttle, settings.operator_session_seconds),
         steering=steering,
         clinic_keys=ClinicKeyService(ledger, clock),
+        console=ConsoleService(campaign, clock, ledger, gate, waiting_room, auth),
     )
 
 

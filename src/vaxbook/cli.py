@@ -17,6 +17,7 @@ from vaxbook.config import Settings
 from vaxbook.digest_cli import digest_app
 from vaxbook.inventory_cli import clinics_app, slots_app
 from vaxbook.keys import SecretsError
+from vaxbook.ops_cli import clinic_key_app, operator_app
 
 app = typer.Typer(help="vaxbook: vaccination pre-reservation under a national rush.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaign files.", no_args_is_help=True)
@@ -28,6 +29,8 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(digest_app, name="digest")
 app.add_typer(clinics_app, name="clinics")
 app.add_typer(slots_app, name="slots")
+app.add_typer(operator_app, name="operator")
+app.add_typer(clinic_key_app, name="clinic-key")
 console = Console()
 
 DatabaseUrl = Annotated[

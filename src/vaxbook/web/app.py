@@ -14,6 +14,7 @@ from vaxbook.bootstrap import build
 from vaxbook.config import Settings
 from vaxbook.ports import BackendBusy, Clock
 from vaxbook.web.api.hot import HotRoutes
+from vaxbook.web.answers import AnswerCounts, CountAnswers, recording
 from vaxbook.web.api.problem_docs import document_problems
 from vaxbook.web.api.routes import router as api_router
 from vaxbook.web.container import container
@@ -31,6 +32,7 @@ READY_TIMEOUT_SECONDS = 2.0
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    answers = AnswerCounts()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,7 +43,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # leaves it to a `vaxbook notify` process.
         dispatcher = built.start_dispatcher() if settings.notify_dispatcher else None
         try:
-            yield
+            async with recording(built.console, answers):  # the console's figures (docs/operators.md)
+                yield
         finally:
             if dispatcher is not None:
                 task, stop = dispatcher
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         settings.max_json_body_bytes, settings.max_form_body_bytes, settings.body_timeout_seconds))
     app.add_middleware(SecurityHeaders, allowed_hosts=settings.allowed_hosts,
                        hsts_seconds=settings.hsts_seconds)
+    app.add_middleware(CountAnswers, counts=answers)  # the console's answers by status
     # Outermost: every answer is counted and logged, refusals before routing too.
     app.add_middleware(RequestObserver, access_log=settings.access_log)
     document_problems(app)

@@ -162,6 +162,7 @@ PROBLEM_WORDS: dict[Problem, tuple[str, str]] = {
     Problem.NOT_ON_DAY_LIST: (
         "오늘 이 의료기관의 예약 명단에 없는 접종입니다.",
         "This dose is not on the clinic's list for today.",
+    ),
     # operators
     Problem.OPERATOR_LOGIN_FAILED: (
         "이름 또는 비밀번호가 올바르지 않습니다.",

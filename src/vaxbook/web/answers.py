@@ -1,0 +1,77 @@
+"""Answers by status code, counted per worker and added up in the gate for the console.
+
+The middleware only increments a dict entry per answer; a background task of each worker
+hands the counts to the console service every second (ConsoleService.record), which adds
+them to the gate's 10-second buckets and, once per bucket cluster-wide, samples the rush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vaxbook.services.console import ConsoleService
+
+log = logging.getLogger("vaxbook.web.answers")
+RECORD_SECONDS = 1.0
+
+
+class AnswerCounts:
+    """This worker's answers by status since the last drain."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[int] = Counter()
+
+    def add(self, status: int) -> None:
+        self._counts[status] += 1
+
+    def drain(self) -> dict[int, int]:
+        counts, self._counts = dict(self._counts), Counter()
+        return counts
+
+
+class CountAnswers:
+    """ASGI middleware: every HTTP answer's status goes into `counts`."""
+
+    def __init__(self, app: ASGIApp, counts: AnswerCounts) -> None:
+        self.app = app
+        self.counts = counts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.counts.add(int(message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, counted)
+
+
+@asynccontextmanager
+async def recording(console: ConsoleService, counts: AnswerCounts) -> AsyncIterator[None]:
+    """Run the worker's console recorder while the app runs."""
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(RECORD_SECONDS)
+            try:
+                await console.record(counts.drain())
+            except Exception as failure:  # noqa: BLE001  # a down backend must not stop the recorder
+                log.warning("console figures not recorded: %r", failure)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
