@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.rotation import Window, all_windows
@@ -146,3 +147,38 @@ def _rows(figures: list[PlaceFigure], name_of: Callable[[PlaceFigure], str], sam
             rate = max(gained, 0.0) / (BUCKET_SECONDS * (j - i))
         rows.append(PlaceRow(name, capacity, booked, round(rate, 2)))
     return rows
+
+
+CHARTS = ("waiting", "admissions", "bookings", "answers")
+
+
+async def chart_series(console: ConsoleService, gate: Gate, chart: str, now: float) -> list[
+        tuple[str, list[float | None]]]:
+    """The named chart's series over the last 30 minutes, oldest bucket first."""
+    current = bucket_of(now)
+    buckets = list(range(current - HISTORY_BUCKETS, current))  # the current bucket is not complete
+    if chart == "answers":
+        found = await gate.series(ANSWERS, buckets)
+        codes = sorted({code for bucket in found for code in bucket})
+        return [(code, [bucket.get(code, 0.0) / BUCKET_SECONDS for bucket in found]) for code in codes]
+    if chart == "bookings":
+        places = await gate.series(PLACES, buckets)
+        totals = [sum(v for k, v in s.items() if k.startswith("g:")) if s else None for s in places]
+        return [("/s", _per_second(totals))]
+    lines = await gate.series(LINES, buckets)
+    series: list[tuple[str, list[float | None]]] = []
+    for line_id in console.line_ids():
+        field = f"{line_id}:{'waiting' if chart == 'waiting' else 'admitted'}"
+        values = [s.get(field) if s else None for s in lines]
+        if all(v is None for v in values):
+            continue
+        series.append((line_id, values if chart == "waiting" else _per_second(values)))
+    return series
+
+
+def _per_second(totals: list[float | None]) -> list[float | None]:
+    """Per-second rates from running totals sampled once a bucket (None where either end is missing)."""
+    rates: list[float | None] = [None]
+    for before, after in pairwise(totals):
+        rates.append(None if before is None or after is None else max(after - before, 0.0) / BUCKET_SECONDS)
+    return rates
