@@ -318,3 +318,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "link.clinic": ("의료기관 화면으로", "Back to the clinic page"),
     "link.standby": ("내 예비 명단 보기", "My standby"),
 }
+
+# The operators' console has its words in a module of their own, merged here: one catalogue.
+from vaxbook.web.i18n.ops_words import OPS_WORDS  # noqa: E402  # after WORDS, which it extends
+
+WORDS.update(OPS_WORDS)

@@ -32,7 +32,7 @@ def nice_top(value: float) -> float:
     return step * 10
 
 
-def line_chart(title: str, series: list[Series], *, start_label: str, end_label: str) -> str:
+def line_chart(title: str, series: Sequence[Series], *, start_label: str, end_label: str) -> str:
     """One SVG document: the series over the same buckets, oldest first."""
     points = max((len(values) for _, values in series), default=0)
     top = nice_top(max((v for _, values in series for v in values if v is not None), default=0.0))

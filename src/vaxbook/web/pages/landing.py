@@ -19,7 +19,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"app.css": "text/css", "icon.svg": "image/svg+xml", "line.js": "text/javascript",
                 "methods.js": "text/javascript", "pow.js": "text/javascript",
-                "pow-worker.js": "text/javascript"}
+                "pow-worker.js": "text/javascript", "ops.js": "text/javascript", "ops.css": "text/css"}
 
 
 @router.get("/static/{name}")

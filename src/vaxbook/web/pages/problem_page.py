@@ -65,6 +65,9 @@ _NEXT_STEP: dict[Problem, tuple[str, str]] = {
     Problem.NO_OFFER: ("/standby", "link.standby"),
     Problem.PLACES_FREE: ("/verify?next=book", "link.start"),
     Problem.DISTRICT_NOT_FOUND: ("/standby/join", "link.standby"),
+    Problem.OPERATOR_SESSION_REQUIRED: ("/ops/login", "link.ops_login"),
+    Problem.OPERATOR_FORBIDDEN: ("/ops", "link.ops"),
+    Problem.LINE_NOT_FOUND: ("/ops", "link.ops"),
 }
 # Refusals that prove a credential stale: the page forgets it, so the next step starts clean.
 _FORGET_IDENTITY = {Problem.IDENTITY_INVALID, Problem.DEVICE_MISMATCH, Problem.DEVICE_BOUND_ELSEWHERE}
