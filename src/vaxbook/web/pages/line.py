@@ -81,7 +81,11 @@ def _facts(p: Page, view: LineView) -> dict[str, Any]:
         "wait": text.wait(view.estimated_wait_seconds),
         "progress": progress,
     }
-    if view.state == "waiting":
+    notice = view.notice_en if text.lang == "en" else view.notice_ko
+    facts["notice"] = notice or ""
+    if view.paused:
+        facts["message"] = text.t("line.paused")
+    elif view.state == "waiting":
         facts["message"] = text.t("line.status", ahead=facts["ahead"], wait=facts["wait"])
     elif view.state == "pre_queue" and view.opens_at:
         facts["message"] = text.t("line.pre_queue", opens=text.clock(view.opens_at))

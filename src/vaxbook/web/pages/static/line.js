@@ -12,7 +12,8 @@
     number: document.getElementById("line-number"),
     ahead: document.getElementById("line-ahead"),
     wait: document.getElementById("line-wait"),
-    message: document.getElementById("line-status")
+    message: document.getElementById("line-status"),
+    notice: document.getElementById("line-notice")
   };
   var bar = document.getElementById("line-progress");
   var words = root.dataset;
@@ -29,6 +30,7 @@
         fields[key].textContent = body[key];
       }
     });
+    if (fields.notice) { fields.notice.hidden = !body.notice; }
     if (bar && typeof body.progress === "number") { bar.value = body.progress; bar.textContent = body.progress + "%"; }
     if (body.state) { root.dataset.state = body.state; }
   }
