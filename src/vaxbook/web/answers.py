@@ -60,9 +60,13 @@ class CountAnswers:
 async def recording(console: ConsoleService, counts: AnswerCounts) -> AsyncIterator[None]:
     """Run the worker's console recorder while the app runs."""
 
+    stop = asyncio.Event()
+
     async def loop() -> None:
-        while True:
-            await asyncio.sleep(RECORD_SECONDS)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RECORD_SECONDS)
+                return
             try:
                 await console.record(counts.drain())
             except Exception as failure:  # noqa: BLE001  # a down backend must not stop the recorder
@@ -72,6 +76,7 @@ async def recording(console: ConsoleService, counts: AnswerCounts) -> AsyncItera
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Stopped between two records, never cancelled inside one: a query cut half-way
+        # would hold its pooled connection while the ledger closes.
+        stop.set()
+        await task
