@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import Running
-from tests.ops.conftest import PASSWORD, SignIn
+from tests.ops.conftest import LINE, PASSWORD, SignIn
 from tests.pages.conftest import MakeVisitor
 from vaxbook.domain.operators import Role
 
@@ -112,9 +112,10 @@ async def test_the_console_without_a_session_goes_to_sign_in(visitor: MakeVisito
 async def test_every_console_form_needs_the_csrf_token(running: Running, signed_in: SignIn) -> None:
     """Sign-in, sign-out and steering forms sent without the CSRF token are refused with 403."""
     browser = await signed_in("alice", Role.OPERATOR)
-    for path in ("/ops/login", "/ops/logout", "/ops/lines/main-2021-08-13/pause", "/ops/clinic-keys/issue"):
+    for path in ("/ops/login", "/ops/logout", f"/ops/lines/{LINE}/pause", "/ops/clinic-keys/issue"):
         answer = await browser.client.post(path, data={"name": "alice", "password": PASSWORD})
         assert answer.status_code == 403, path
         assert 'data-code="csrf_failed"' in answer.text
-    assert not (await running.container.steering.current("main-2021-08-13")).paused
-    assert [e.action for e in await running.container.operators.audit()] == ["session.sign_in", "operator.add"]
+    assert not (await running.container.steering.current(LINE)).paused
+    audited = [e.action for e in await running.container.operators.audit()]
+    assert audited == ["session.sign_in", "operator.add"]

@@ -41,21 +41,25 @@ async def test_an_operator_changes_the_rate_and_cap_and_the_audit_keeps_before_a
 
 
 async def test_a_viewer_cannot_steer_or_issue_keys(running: Running, signed_in: SignIn) -> None:
-    """Every steering form answers 403 operator_forbidden to a viewer, and nothing is changed or audited."""
+    """Every steering form answers 403 operator_forbidden to a viewer; nothing is changed or audited."""
     browser = await signed_in("victor", Role.VIEWER)
     console = await browser.get("/ops")
     assert console.status_code == 200 and f"/ops/lines/{LINE}/pause" not in console.text
-    for path, form in ((f"/ops/lines/{LINE}/rate", {"rate": "1"}), (f"/ops/lines/{LINE}/pause", {}),
+    for path, form in ((f"/ops/lines/{LINE}/rate", {"rate": "1"}),
+                       (f"/ops/lines/{LINE}/pause", {}),
                        (f"/ops/lines/{LINE}/notice", {"notice_ko": "x", "notice_en": "x"}),
                        ("/ops/clinic-keys/issue", {"clinic_id": "C1"})):
         answer = await browser.post(path, form)
         assert answer.status_code == 403, path
         assert 'data-code="operator_forbidden"' in answer.text
     assert await running.container.steering.current(LINE) == LineSteering()
-    assert [e.action for e in await running.container.operators.audit()] == ["session.sign_in", "operator.add"]
+    audited = [e.action for e in await running.container.operators.audit()]
+    assert audited == ["session.sign_in", "operator.add"]
 
 
-async def test_bad_steering_input_is_refused_with_the_field_named(running: Running, signed_in: SignIn) -> None:
+async def test_bad_steering_input_is_refused_with_the_field_named(
+    running: Running, signed_in: SignIn
+) -> None:
     """A rate of letters, a zero cap or an unknown line is a page error with a stable code."""
     browser = await signed_in("alice", Role.OPERATOR)
     letters = await browser.post(f"/ops/lines/{LINE}/rate", {"rate": "fast", "cap": ""})
@@ -96,7 +100,8 @@ async def test_a_notice_reaches_everyone_waiting_in_both_languages(
     assert answer.status_code == 303
     person = await _waiting_person(running, 2)
     body = await status(running.client, person)
-    assert body["notice_ko"] == "20시 30분에 입장을 재개합니다." and body["notice_en"] == "Admission resumes at 20:30."
+    assert body["notice_ko"] == "20시 30분에 입장을 재개합니다."
+    assert body["notice_en"] == "Admission resumes at 20:30."
     citizen = await visitor()
     await citizen.verify(born(13, 3))
     page = await citizen.get("/line")
