@@ -36,6 +36,7 @@ nginx:
 ## Phone (360 px) and desktop PNGs of every citizen page, into docs/screenshots/.
 screenshots: install
 	$(BIN)/python -m tests.browser.screenshots docs/screenshots
+	$(BIN)/python -m tests.browser.ops_screenshots docs/screenshots
 
 ## Start the service on the embedded SQLite default, with a demo campaign open now, in dev mode
 ## (codes shown on screen, a DEMO ribbon on every page; never for real people).
