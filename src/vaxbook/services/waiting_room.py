@@ -150,8 +150,11 @@ class WaitingRoom:
         return await self._noticed(window, await self._view(ticket, window, ticket_token))
 
     async def figures(self, line_id: str) -> LineFigures:
-        """The line's counters, measured admission rate and steering, for the console."""
-        counters = await self._line_counters(line_id)
+        """The line's counters, measured admission rate and steering, for the console.
+
+        Read past this worker's counters cache and without filling it: the console's reads
+        must not make a citizen's next poll see counters older than their own place."""
+        counters = await self._fetch_counters(line_id, self._now(), remember=False)
         steering = await self._steered(line_id)
         admission = effective_admission(steering, self._settings.admission_rate, self._settings.admission_cap)
         meter = self._meters.get(line_id)
@@ -260,10 +263,11 @@ class WaitingRoom:
             return cached[1]
         return await self._counters_flight.run(line_id, lambda: self._fetch_counters(line_id, now))
 
-    async def _fetch_counters(self, line_id: str, now: float) -> LineCounters:
+    async def _fetch_counters(self, line_id: str, now: float, remember: bool = True) -> LineCounters:
         admission = await self._admission_now(line_id)
         counters = await self._gate.counters(line_id, now, admission.rate, admission.cap)
-        self._counters[line_id] = (time.monotonic(), counters)
+        if remember:
+            self._counters[line_id] = (time.monotonic(), counters)
         self._meters.setdefault(line_id, AdmissionRateMeter()).record(now, counters.admitted)
         return counters
 
