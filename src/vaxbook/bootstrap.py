@@ -36,8 +36,8 @@ from vaxbook.ports import (
 )
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
-from vaxbook.services.clinic_staff import ClinicStaff
 from vaxbook.services.clinic_keys import ClinicKeyService
+from vaxbook.services.clinic_staff import ClinicStaff
 from vaxbook.services.clinics import ClinicService
 from vaxbook.services.console import ConsoleService
 from vaxbook.services.eligibility import EligibilityService

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
 from vaxbook.ports import BackendBusy, Clock
-from vaxbook.web.api.hot import HotRoutes
 from vaxbook.web.answers import AnswerCounts, CountAnswers, recording
+from vaxbook.web.api.hot import HotRoutes
 from vaxbook.web.api.problem_docs import document_problems
 from vaxbook.web.api.routes import router as api_router
 from vaxbook.web.container import container
