@@ -43,7 +43,8 @@ def line_json(view: LineView) -> dict[str, Any]:
     }
     for key, value in (("estimated_wait_seconds", view.estimated_wait_seconds),
                        ("poll_after_seconds", view.poll_after_seconds),
-                       ("admission_pass", view.admission_pass), ("opens_at", view.opens_at)):
+                       ("admission_pass", view.admission_pass), ("opens_at", view.opens_at),
+                       ("paused", view.paused), ("notice_ko", view.notice_ko), ("notice_en", view.notice_en)):
         if value is not None:
             found[key] = value
     return found
