@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 
+from vaxbook.adapters.sqlite.transaction import transaction
 from vaxbook.domain.figures import GENESIS, AllocationCount, Digest, DigestConflict, DigestHead
 
 _HEAD = "day, made_at, previous_sha256, sha256"
@@ -41,25 +42,20 @@ class SqliteFigures:
         return Digest(*_fields(*row[:4]), str(row[4])) if row else None
 
     async def append_digest(self, digest: Digest) -> None:
-        db = self._conn
-        db.execute("BEGIN IMMEDIATE")
         try:
-            last = db.execute("SELECT sha256 FROM allocation_digests ORDER BY day DESC LIMIT 1").fetchone()
-            if (last[0] if last else GENESIS) != digest.previous_sha256:
-                raise DigestConflict("another digest was appended meanwhile")
-            db.execute(
-                "INSERT INTO allocation_digests (day, made_at, previous_sha256, sha256, body)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (digest.day.isoformat(), digest.made_at.isoformat(), digest.previous_sha256,
-                 digest.sha256, digest.body),
-            )
+            with transaction(self._conn) as db:
+                last = db.execute(
+                    "SELECT sha256 FROM allocation_digests ORDER BY day DESC LIMIT 1").fetchone()
+                if (last[0] if last else GENESIS) != digest.previous_sha256:
+                    raise DigestConflict("another digest was appended meanwhile")
+                db.execute(
+                    "INSERT INTO allocation_digests (day, made_at, previous_sha256, sha256, body)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (digest.day.isoformat(), digest.made_at.isoformat(), digest.previous_sha256,
+                     digest.sha256, digest.body),
+                )
         except sqlite3.IntegrityError as clash:
-            db.execute("ROLLBACK")
             raise DigestConflict(str(clash)) from None
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
 
 def _fields(day: str, made_at: str, previous: str, sha: str) -> tuple[date, datetime, str, str]:

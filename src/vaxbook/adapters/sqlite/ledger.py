@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +20,7 @@ from vaxbook.adapters.sqlite.notices import keep_contact, void_reminders, write_
 from vaxbook.adapters.sqlite.operators import SqliteOperators
 from vaxbook.adapters.sqlite.schema import migrate
 from vaxbook.adapters.sqlite.standby_rows import offer_freed
+from vaxbook.adapters.sqlite.transaction import transaction
 from vaxbook.domain.booking import (
     Booking,
     BookingRequest,
@@ -459,13 +459,3 @@ def _marks(values: tuple[int, ...]) -> str:
     return ", ".join("?" * len(values))
 
 
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE takes the write lock up front, so two writers never interleave."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+from vaxbook.adapters.sqlite.transaction import transaction
 from vaxbook.domain.operators import AuditEntry, Operator, OperatorSession, Role
 from vaxbook.ports import PlaceFigure
 
@@ -21,7 +20,7 @@ class SqliteOperators:
         raise NotImplementedError
 
     async def add_operator(self, operator: Operator) -> bool:
-        with _write(self._conn) as db:
+        with transaction(self._conn) as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO operators (name, role, password_hash) VALUES (?, ?, ?)",
                 (operator.name, operator.role.value, operator.password_hash),
@@ -29,7 +28,7 @@ class SqliteOperators:
             return cursor.rowcount == 1
 
     async def remove_operator(self, name: str) -> bool:
-        with _write(self._conn) as db:
+        with transaction(self._conn) as db:
             db.execute("DELETE FROM operator_sessions WHERE name = ?", (name,))
             return db.execute("DELETE FROM operators WHERE name = ?", (name,)).rowcount == 1
 
@@ -40,7 +39,7 @@ class SqliteOperators:
         return Operator(row[0], Role(row[1]), row[2]) if row else None
 
     async def add_session(self, session_hash: str, name: str, expires_at: float) -> None:
-        with _write(self._conn) as db:
+        with transaction(self._conn) as db:
             # Expired sessions go when a new one comes: the table stays as small as the shift.
             db.execute("DELETE FROM operator_sessions WHERE expires_at < ?", (expires_at - 86400 * 7,))
             db.execute("INSERT INTO operator_sessions (id_hash, name, expires_at) VALUES (?, ?, ?)",
@@ -54,16 +53,16 @@ class SqliteOperators:
         return OperatorSession(row[0], Role(row[1]), float(row[2])) if row else None
 
     async def end_session(self, session_hash: str) -> None:
-        with _write(self._conn) as db:
+        with transaction(self._conn) as db:
             db.execute("DELETE FROM operator_sessions WHERE id_hash = ?", (session_hash,))
 
     async def set_clinic_key_hash(self, clinic_id: str, key_hash: str) -> bool:
-        with _write(self._conn) as db:
+        with transaction(self._conn) as db:
             return db.execute("UPDATE clinics SET key_hash = ? WHERE id = ?",
                               (key_hash, clinic_id)).rowcount == 1
 
     async def record_audit(self, entry: AuditEntry) -> None:
-        with _write(self._conn) as db:
+        with transaction(self._conn) as db:
             db.execute(
                 "INSERT INTO audit (at, operator, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
                 (entry.at.isoformat(), entry.operator, entry.action, entry.target,
@@ -97,12 +96,3 @@ def _load(text: str | None) -> dict[str, Any] | None:
     return None if text is None else dict(json.loads(text))
 
 
-@contextmanager
-def _write(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

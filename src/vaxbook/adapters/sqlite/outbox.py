@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime
 
-from vaxbook.adapters.sqlite.ledger import SqliteLedger, transaction
+from vaxbook.adapters.sqlite.ledger import SqliteLedger
+from vaxbook.adapters.sqlite.transaction import transaction
 from vaxbook.domain.notices import NoticeKind, NoticeState, OutboxMessage
 
 

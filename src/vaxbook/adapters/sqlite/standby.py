@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from vaxbook.adapters.sqlite.ledger import SqliteLedger, new_booking_id, transaction
+from vaxbook.adapters.sqlite.ledger import SqliteLedger, new_booking_id
 from vaxbook.adapters.sqlite.notices import keep_contact, write_notices
 from vaxbook.adapters.sqlite.standby_rows import (
     close_offer,
@@ -18,6 +18,7 @@ from vaxbook.adapters.sqlite.standby_rows import (
     offer_free_places,
     offer_leftovers,
 )
+from vaxbook.adapters.sqlite.transaction import transaction
 from vaxbook.domain.booking import Booking, NewSlot
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.standby import Acceptance, District, Offer, OfferState, StandbyEntry, StandbyJoin
