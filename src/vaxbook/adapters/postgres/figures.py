@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 
@@ -17,11 +17,11 @@ _HEAD = "day, made_at, previous_sha256, sha256"
 class PostgresFigures:
     """Mixed into PostgresLedger (which also makes its driver failures BackendUnavailable)."""
 
-    async def _fetch(self, query: str, *args: Any) -> list[Any]:
-        raise NotImplementedError  # the ledger's
-
-    async def _transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
-        raise NotImplementedError  # the ledger's
+    if TYPE_CHECKING:  # provided by PostgresLedger, which mixes this in
+        async def _fetch(self, query: str, *args: Any) -> list[Any]: ...
+        async def _transaction(
+            self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True
+        ) -> T: ...
 
     async def allocation(self) -> list[AllocationCount]:
         rows = await self._fetch(

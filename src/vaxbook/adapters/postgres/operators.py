@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vaxbook.domain.operators import AuditEntry, Operator, OperatorSession, Role
 from vaxbook.ports import PlaceFigure
@@ -16,11 +16,11 @@ T = TypeVar("T")
 class PostgresOperators:
     """Mixed into PostgresLedger, which provides the pool helpers."""
 
-    async def _fetch(self, query: str, *args: Any) -> list[Any]:
-        raise NotImplementedError
-
-    async def _transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by PostgresLedger, which mixes this in
+        async def _fetch(self, query: str, *args: Any) -> list[Any]: ...
+        async def _transaction(
+            self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True
+        ) -> T: ...
 
     async def _execute(self, query: str, *args: Any, replay_safe: bool = True) -> str:
         async def run(db: Any) -> str:

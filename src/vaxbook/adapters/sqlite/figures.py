@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from vaxbook.adapters.sqlite.transaction import transaction
 from vaxbook.domain.figures import GENESIS, AllocationCount, Digest, DigestConflict, DigestHead
@@ -14,9 +15,9 @@ _HEAD = "day, made_at, previous_sha256, sha256"
 class SqliteFigures:
     """Mixed into SqliteLedger: the queries behind /api/figures and `vaxbook digest`."""
 
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        raise NotImplementedError  # the ledger's connection
+    if TYPE_CHECKING:  # provided by SqliteLedger, which mixes this in
+        @property
+        def _conn(self) -> sqlite3.Connection: ...
 
     async def allocation(self) -> list[AllocationCount]:
         rows = self._conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaxbook.adapters.sqlite.transaction import transaction
 from vaxbook.domain.operators import AuditEntry, Operator, OperatorSession, Role
@@ -15,9 +15,9 @@ from vaxbook.ports import PlaceFigure
 class SqliteOperators:
     """Mixed into SqliteLedger, which provides the connection."""
 
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by SqliteLedger, which mixes this in
+        @property
+        def _conn(self) -> sqlite3.Connection: ...
 
     async def add_operator(self, operator: Operator) -> bool:
         with transaction(self._conn) as db:
