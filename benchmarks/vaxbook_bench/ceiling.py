@@ -135,6 +135,9 @@ async def undo(database_url: str) -> int:
     try:
         async with db.transaction():
             await db.execute("DELETE FROM idempotency WHERE person_key LIKE 'pgbench-%'")
+            # The booking's messages and kept contact, written in its transaction (migration 0011).
+            await db.execute("DELETE FROM outbox WHERE person_key LIKE 'pgbench-%'")
+            await db.execute("DELETE FROM contacts WHERE person_key LIKE 'pgbench-%'")
             removed = await db.fetchval(
                 "WITH gone AS (DELETE FROM bookings WHERE person_key LIKE 'pgbench-%' RETURNING 1)"
                 " SELECT count(*) FROM gone"

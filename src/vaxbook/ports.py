@@ -310,7 +310,17 @@ class Gate(Protocol):
         ...
 
     async def unspend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> None:
-        """The write that spent the pass was refused: the pass is unused again."""
+        """The write that spent the pass was refused: the pass is unused again, and a live pass
+        of that place counts for the cap again (spend_for_write had released it)."""
+        ...
+
+    async def spend_for_write(
+        self, line_id: str, person_key: str, device_id: str, number: int | None, key: str, now: float
+    ) -> Spend | Literal["device"]:
+        """All a booking or change asks of the gate, in one call (one round trip): "device" if
+        another device holds the person at `now` (then nothing is spent); else spend_pass's
+        verdict, and a first spend also releases the admission (release_admission), since the
+        write is under way. unspend_pass undoes both."""
         ...
 
     async def method_started(self, method: str, client: str, share: int) -> str | None:

@@ -77,6 +77,10 @@ class BookingRequest:
     at: datetime
     notices: tuple[Notice, ...] = ()  # written to the outbox in the booking's own transaction
     contact: str = ""  # the sealed contact (ports.ContactSealer), kept for notifications only
+    # Set (and no second_slot_ids): the ledger itself takes the candidates, in its own
+    # transaction, from the first dose's clinic and vaccine on this day, ranked by
+    # domain.inventory.rank_second_dose_slots (one round trip instead of two).
+    second_dose_day: date | None = None
 
 
 @dataclass(frozen=True)

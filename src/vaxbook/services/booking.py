@@ -14,7 +14,7 @@ from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.canonical import check_clinic_id, check_id, check_idempotency_key, check_region_name
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.errors import Input, Problem, VaxbookError
-from vaxbook.domain.inventory import rank_second_dose_slots, second_dose_date
+from vaxbook.domain.inventory import second_dose_date
 from vaxbook.domain.notices import Notice, NoticeKind, booking_notices
 from vaxbook.ports import Clock, Gate, Ledger, Spend
 from vaxbook.services.single_flight import SingleFlight
@@ -82,16 +82,15 @@ class BookingService:
 
         A pass books once: the booking spends it, so after a cancel the person joins the
         line again (a retry with the same Idempotency-Key still gets its booking back).
+        One gate call (device, pass) and one ledger call, when the slot's row is cached.
         """
         request = await self._request(admission, slot_id, idempotency_key, "book")
-        spend = await self._waiting_room.spend(admission, idempotency_key)
+        spend = await self._spend(admission, idempotency_key)
         if spend == "refused":
             if await self._ledger.booking_of(admission.person) is not None:
                 raise VaxbookError(Problem.ALREADY_BOOKED)  # the more useful answer, when it is true
             raise VaxbookError(Problem.ADMISSION_USED)  # by a booking since cancelled, or one in flight
-        booking = await self._spending(admission, idempotency_key, spend, self._ledger.book(request))
-        await self._waiting_room.finished(admission)
-        return booking
+        return await self._spending(admission, idempotency_key, spend, self._ledger.book(request))
 
     async def change(
         self, admission: AdmissionPass, identity: Identity, slot_id: int, idempotency_key: str
@@ -106,10 +105,16 @@ class BookingService:
             raise VaxbookError(Problem.IDENTITY_INVALID, field=Input.IDENTITY_TOKEN)
         request = await self._request(admission, slot_id, idempotency_key, "change",
                                       contact=identity.contact or admission.contact)
-        spend = await self._waiting_room.spend(admission, idempotency_key)
-        booking = await self._spending(admission, idempotency_key, spend, self._ledger.change(request))
-        await self._waiting_room.finished(admission)
-        return booking
+        spend = await self._spend(admission, idempotency_key)
+        return await self._spending(admission, idempotency_key, spend, self._ledger.change(request))
+
+    async def _spend(self, admission: AdmissionPass, key: str) -> Spend:
+        """The gate's one call for a write: the device still holds the person, and the pass is
+        spent by this write (and no longer counts among the live passes of the line's cap)."""
+        spend = await self._waiting_room.spend_for_write(admission, key)
+        if spend == "device":
+            raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE)
+        return spend
 
     async def _spending(
         self, admission: AdmissionPass, key: str, spend: Spend, write: Awaitable[Booking]
@@ -142,28 +147,27 @@ class BookingService:
         # Checked before any I/O: both reach the ledger (a bigint column, a text column).
         check_id(slot_id, "slot_id")
         check_idempotency_key(idempotency_key)
-        holder = await self._gate.device_holder(admission.person, self._clock.now().timestamp())
-        if holder is not None and holder != admission.device:
-            raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE)
-        slot = await self._ledger.slot(slot_id)
-        if slot is None:
-            raise VaxbookError(Problem.SLOT_NOT_FOUND, field="slot_id")
-        starts = datetime.combine(slot.day, slot.start, self._campaign.timezone)
-        if slot.first_capacity == 0 or starts <= self._clock.now():
-            raise VaxbookError(Problem.SLOT_NOT_BOOKABLE, field="slot_id")
-        second_ids: tuple[int, ...] = ()
+        slot = await self._ledger.slot(slot_id)  # the ledger's cached row: usually no I/O
+        try:
+            if slot is None:
+                raise VaxbookError(Problem.SLOT_NOT_FOUND, field="slot_id")
+            starts = datetime.combine(slot.day, slot.start, self._campaign.timezone)
+            if slot.first_capacity == 0 or starts <= self._clock.now():
+                raise VaxbookError(Problem.SLOT_NOT_BOOKABLE, field="slot_id")
+        except VaxbookError:
+            # A device that lost the person is told so first, as before the slot is looked at.
+            holder = await self._gate.device_holder(admission.person, self._clock.now().timestamp())
+            if holder is not None and holder != admission.device:
+                raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE) from None
+            raise
         second_day = second_dose_date(slot.day, self._campaign.vaccine(slot.vaccine_id))
-        if second_day is not None:
-            candidates = await self._ledger.second_dose_candidates(
-                slot.clinic_id, second_day, slot.vaccine_id
-            )
-            # An empty list is refused by the ledger, after it has replayed a retried request.
-            second_ids = tuple(rank_second_dose_slots(candidates, slot.start))
         return BookingRequest(
             person_key=admission.person, masked_name=admission.name,
             birth_date=admission.birth_date, first_slot_id=slot_id,
             share_groups=tuple(admission.groups), needs_second_dose=second_day is not None,
-            second_slot_ids=second_ids,
+            # The ledger takes the second-dose candidates itself, in the booking's transaction;
+            # none is refused by it, after it has replayed a retried request.
+            second_slot_ids=(), second_dose_day=second_day,
             idempotency_key=idempotency_key, fingerprint=f"{action}:{slot_id}",
             at=self._clock.now(),
             notices=booking_notices(

@@ -6,6 +6,7 @@ import math
 import secrets
 import time
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from vaxbook.domain.campaign import Campaign
 from vaxbook.domain.credentials import AdmissionPass, Identity, Ticket
@@ -190,16 +191,16 @@ class WaitingRoom:
             await self._gate.restore_place(line_id, person, held)
         return held
 
-    async def finished(self, admission: AdmissionPass) -> None:
-        """The person booked: free their place among those booking at once."""
-        await self._gate.release_admission(admission.line, admission.person)
-
-    async def spend(self, admission: AdmissionPass, key: str) -> Spend:
-        """Mark the pass used by the write with this idempotency key (a retry may use it again)."""
-        return await self._gate.spend_pass(admission.line, admission.person, admission.number, key)
+    async def spend_for_write(self, admission: AdmissionPass, key: str) -> Spend | Literal["device"]:
+        """Mark the pass used by the write with this idempotency key (a retry may use it again)
+        and free the person's place among those booking at once; "device" (nothing spent) if
+        another device holds the person now. One gate call."""
+        return await self._gate.spend_for_write(
+            admission.line, admission.person, admission.device, admission.number, key, self._now()
+        )
 
     async def unspend(self, admission: AdmissionPass, key: str) -> None:
-        """The write was refused: the pass may be used again."""
+        """The write was refused: the pass may be used again (and counts as live again)."""
         await self._gate.unspend_pass(admission.line, admission.person, admission.number, key)
 
     async def _view(self, ticket: Ticket, window: Window, token: str) -> LineView:

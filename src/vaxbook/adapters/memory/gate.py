@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from cachetools import TTLCache
 
@@ -202,9 +203,26 @@ class MemoryGate:
         return "again" if holder == key else "refused"
 
     async def unspend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> None:
-        spent = self._line(line_id).spent
-        if spent.get((person_key, number)) == key:
-            del spent[(person_key, number)]
+        line = self._line(line_id)
+        if line.spent.get((person_key, number)) == key:
+            del line.spent[(person_key, number)]
+            held = line.passes.get(person_key)
+            if held is not None and held.number == number:
+                line.holders[person_key] = held.until  # counts for the cap again while it lives
+
+    async def spend_for_write(
+        self, line_id: str, person_key: str, device_id: str, number: int | None, key: str, now: float
+    ) -> Spend | Literal["device"]:
+        bound = self._devices.get(person_key)
+        if bound is not None and bound[1] > now and bound[0] != device_id:
+            return "device"
+        line = self._line(line_id)
+        holder = line.spent.get((person_key, number))
+        if holder is None:
+            line.spent[(person_key, number)] = key
+            line.holders.pop(person_key, None)  # the write is under way: no longer a live pass
+            return "spent"
+        return "again" if holder == key else "refused"
 
     # congestion ------------------------------------------------------------------------
     async def method_started(self, method: str, client: str, share: int) -> str | None:

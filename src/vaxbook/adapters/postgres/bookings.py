@@ -9,7 +9,8 @@ code path that forgets the condition.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -18,6 +19,7 @@ from vaxbook.adapters.postgres.notices import keep_contact, notice_arrays, void_
 from vaxbook.adapters.postgres.standby_rows import offer_freed
 from vaxbook.domain.booking import Booking, BookingRequest, Clinic, Slot
 from vaxbook.domain.errors import Input, Problem, VaxbookError
+from vaxbook.domain.inventory import SecondDoseCandidate, rank_second_dose_slots
 from vaxbook.domain.notices import Notice
 from vaxbook.domain.standby import Holds
 
@@ -73,24 +75,39 @@ async def replay(db: Any, request: BookingRequest) -> Booking | None:
     return await load_booking(db, row[1])
 
 
-# A refusal raised by the vaxbook_book function (migration 0003) -> the request field at fault.
+# A refusal raised by the vaxbook_book function (migration 0011) -> the request field at fault.
 REFUSAL_FIELDS: dict[Problem, str | None] = {
     Problem.ALREADY_BOOKED: None, Problem.SLOT_FULL: "slot_id", Problem.SECOND_DOSE_UNAVAILABLE: "slot_id",
     Problem.IDEMPOTENCY_KEY_REUSED: Input.IDEMPOTENCY_KEY,
 }
 
 
-async def book(db: Any, request: BookingRequest) -> tuple[bool, str, int | None, int | None]:
-    """The whole booking in one round trip: (replayed, booking id, share group, second slot id).
+@dataclass(frozen=True)
+class Booked:
+    """What vaxbook_book answered: the booking, less what the caller already knows (the first
+    slot and its clinic, from its cache), or a replay of the key's earlier booking."""
 
-    Group and second slot are None for a replay; a refusal raises VaxbookError.
-    """
+    replayed: bool
+    booking_id: str
+    masked_name: str
+    birth_date: date
+    share_group: int
+    created_at: datetime
+    cancelled_at: datetime | None
+    first_slot_id: int
+    second: Slot | None
+
+
+async def book(db: Any, request: BookingRequest, first: Slot) -> Booked:
+    """The whole booking in one round trip (migration 0011); a refusal raises VaxbookError."""
     try:
         row = await db.fetchrow(
-            "SELECT * FROM vaxbook_book_announced($1, $2, $3, $4, $5::smallint[], $6, $7::bigint[], $8,"
-            " $9, $10, $11, $12, $13::text[], $14::smallint[], $15::timestamptz[])",
+            "SELECT * FROM vaxbook_book($1, $2, $3, $4, $5::smallint[], $6, $7::bigint[], $8, $9, $10,"
+            " $11, $12, $13, $14, $15, $16, $17::text[], $18::smallint[], $19::timestamptz[])",
             request.person_key, request.masked_name, request.birth_date, request.first_slot_id,
             list(request.share_groups), request.needs_second_dose, list(request.second_slot_ids),
+            None if request.second_slot_ids else request.second_dose_day, first.clinic_id,
+            first.vaccine_id, first.start.hour * 60 + first.start.minute,
             request.idempotency_key, request.fingerprint, request.at, new_booking_id(),
             request.contact, *notice_arrays(request.notices),
         )
@@ -99,7 +116,23 @@ async def book(db: Any, request: BookingRequest) -> tuple[bool, str, int | None,
         if code is None:
             raise
         raise VaxbookError(code, field=REFUSAL_FIELDS[code]) from None
-    return bool(row[0]), str(row[1]), row[2], row[3]
+    second = slot_from(row, 8) if row[8] is not None else None
+    return Booked(bool(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], second)
+
+
+async def second_candidates(db: Any, request: BookingRequest) -> tuple[int, ...]:
+    """The second-dose slots a change tries, in order: the request's own, or those of the first
+    dose's clinic and vaccine on request.second_dose_day, ranked as the domain ranks them."""
+    if request.second_slot_ids or not request.needs_second_dose or request.second_dose_day is None:
+        return request.second_slot_ids
+    rows = await db.fetch(
+        "SELECT s.id, s.start, f.start FROM slots f JOIN slots s ON s.clinic_id = f.clinic_id"
+        " AND s.vaccine_id = f.vaccine_id AND s.day = $2 AND s.second_capacity > 0 WHERE f.id = $1",
+        request.first_slot_id, request.second_dose_day,  # full ones too: a change frees its own first
+    )
+    if not rows:
+        return ()
+    return tuple(rank_second_dose_slots([SecondDoseCandidate(r[0], r[1]) for r in rows], rows[0][2]))
 
 
 async def change(db: Any, request: BookingRequest, holds: Holds | None = None) -> Booking:
@@ -115,6 +148,7 @@ async def change(db: Any, request: BookingRequest, holds: Holds | None = None) -
     if old is None:
         raise VaxbookError(Problem.NO_BOOKING)
     booking_id = old[0]
+    request = replace(request, second_slot_ids=await second_candidates(db, request))
     await _lock_in_order(db, request, old[1], old[2], old[3])
     await _release_places(db, booking_id)
     group, second_id = await _take_places(db, request)

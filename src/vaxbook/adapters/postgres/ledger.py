@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import asyncpg
-from cachetools import LRUCache
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres import bookings, gate_records, inventory
@@ -28,6 +27,7 @@ from vaxbook.adapters.postgres.retry import (
     describe,
     with_retries,
 )
+from vaxbook.adapters.postgres.row_cache import RowCache
 from vaxbook.domain.booking import (
     Booking,
     BookingRequest,
@@ -40,6 +40,7 @@ from vaxbook.domain.booking import (
     SlotFree,
     SlotLoad,
 )
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
 from vaxbook.domain.notices import Notice
@@ -122,10 +123,7 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         self._answered_at = float("-inf")  # monotonic time the database last finished some work
         self._migrate_on_start = migrate_on_start
         self._pool: Any = None
-        # Clinic and slot rows never change once created (their counters live elsewhere),
-        # so every booking's lookups of them can be answered from memory.
-        self._clinics: LRUCache[str, Clinic] = LRUCache(maxsize=50_000)
-        self._slots: LRUCache[int, Slot] = LRUCache(maxsize=200_000)
+        self._rows = RowCache()  # clinic and slot rows: a booking reads none of them
 
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
@@ -146,6 +144,8 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
                 f"database schema is at version {version}, this vaxbook needs {needed}:"
                 " run `vaxbook db upgrade` (or start with VAXBOOK_MIGRATE_ON_START=true)"
             )
+        async with self._pool.acquire() as db:
+            await self._rows.warm(db)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -268,7 +268,10 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
             )
             return [int(i) for i in ids]
 
-        return await self._transaction(insert)
+        ids = await self._transaction(insert)
+        self._rows.keep(Slot(i, n.clinic_id, n.day, n.start, n.end, n.vaccine_id, sum(n.shares),
+                             n.second_capacity) for i, n in zip(ids, slots, strict=True))
+        return ids
 
     # bulk loading (adapters/postgres/inventory.py) ------------------------------------------
     async def import_clinics(self, rows: Sequence[Numbered[ClinicRecord]], *, dry_run: bool) -> ImportSummary:
@@ -290,8 +293,7 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
                 raise
             await (transaction.rollback() if dry_run or summary.refused else transaction.commit())
         # Rows this worker cached may have changed (other workers see the change on a restart).
-        self._clinics.clear()
-        self._slots.clear()
+        self._rows.clear()
         return summary
 
     async def clinic_inventory(self, clinic_id: str, since: date) -> list[SlotLoad]:
@@ -322,13 +324,13 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
                 yield batch
 
     async def clinic(self, clinic_id: str) -> Clinic | None:
-        if clinic_id in self._clinics:
-            return self._clinics[clinic_id]
+        if clinic_id in self._rows.clinics:
+            return self._rows.clinics[clinic_id]
         rows = await self._fetch("SELECT id, name, sido, sigungu, address FROM clinics WHERE id = $1",
                                  clinic_id)
         if not rows:
             return None
-        self._clinics[clinic_id] = found = Clinic(*rows[0])
+        self._rows.clinics[clinic_id] = found = Clinic(*rows[0])
         return found
 
     async def clinic_key_hash(self, clinic_id: str) -> str | None:
@@ -336,12 +338,12 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         return str(rows[0][0]) if rows else None
 
     async def slot(self, slot_id: int) -> Slot | None:
-        if slot_id in self._slots:
-            return self._slots[slot_id]
+        if slot_id in self._rows.slots:
+            return self._rows.slots[slot_id]
         rows = await self._fetch(f"SELECT {SLOT_COLUMNS} FROM slots WHERE id = $1", slot_id)
         if not rows:
             return None
-        self._slots[slot_id] = found = slot_from(rows[0])
+        self._rows.slots[slot_id] = found = slot_from(rows[0])
         return found
 
     # browsing --------------------------------------------------------------------------
@@ -383,7 +385,9 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
             " AND s.first_capacity > 0 GROUP BY s.id ORDER BY s.day, s.start",
             clinic_id, list(groups), since,
         )
-        return [SlotFree(slot_from(row), row[8], row[9]) for row in rows]
+        found = [SlotFree(slot_from(row), row[8], row[9]) for row in rows]
+        self._rows.keep(free.slot for free in found)  # the next booking of one needs no read
+        return found
 
     async def free_first_doses(self, groups: tuple[int, ...], since: date) -> int:
         rows = await self._fetch(
@@ -401,33 +405,35 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
             " AND second_capacity > 0",  # full ones too: a change frees its own place first
             clinic_id, day, vaccine_id,
         )
-        # Cache the rows: once a booking commits, its answer is built from this worker's
-        # cache, so no read after the commit can fail and turn a made booking into a 503.
         found = [slot_from(row) for row in rows]
-        self._slots.update((slot.id, slot) for slot in found)
+        self._rows.keep(found)  # a standby acceptance answers from them
         return [SecondDoseCandidate(slot.id, slot.start) for slot in found]
 
     # booking ---------------------------------------------------------------------------
     async def book(self, request: BookingRequest) -> Booking:
-        async def attempt() -> tuple[bool, str, int | None, int | None]:
-            async with self._connection() as db:  # one statement: its own transaction
-                return await bookings.book(db, request)
+        """One round trip (vaxbook_book), answered from its own result and this worker's cached
+        slot and clinic rows: nothing is read after the commit, so nothing after it can fail and
+        turn a made booking into a 503."""
+        first = await self.slot(request.first_slot_id)  # cached: warmed at start, or by browsing
+        if first is None:
+            raise VaxbookError(Problem.SLOT_FULL, field="slot_id")  # as the function says: no share
+        clinic = await self.clinic(first.clinic_id)
+        known = first
 
-        # Read what the answer needs before booking (cached rows, usually no round trip),
-        # so that nothing after the commit can fail and turn a made booking into a 503.
-        first = await self.slot(request.first_slot_id)
-        clinic = await self.clinic(first.clinic_id) if first is not None else None
-        replayed, booking_id, group, second_id = await with_retries(attempt)
-        if replayed or group is None:
-            return await self._transaction(lambda db: bookings.load_booking(db, booking_id))
-        # second_dose_candidates cached every candidate, so this is a cache hit.
-        second = await self.slot(second_id) if second_id is not None else None
+        async def attempt() -> bookings.Booked:
+            async with self._connection() as db:  # one statement: its own transaction
+                return await bookings.book(db, request, known)
+
+        done = await with_retries(attempt)
+        if done.first_slot_id != first.id:  # a replay of a booking since changed
+            first = await self.slot(done.first_slot_id)
+            clinic = await self.clinic(first.clinic_id) if first is not None else None
         if first is None or clinic is None:
-            raise RuntimeError(f"booking {booking_id} refers to a missing slot or clinic")
+            raise RuntimeError(f"booking {done.booking_id} refers to a missing slot or clinic")
         return Booking(
-            id=booking_id, person_key=request.person_key, masked_name=request.masked_name,
-            birth_date=request.birth_date, share_group=group, first=first, second=second,
-            clinic=clinic, created_at=request.at,
+            id=done.booking_id, person_key=request.person_key, masked_name=done.masked_name,
+            birth_date=done.birth_date, share_group=done.share_group, first=first, second=done.second,
+            clinic=clinic, created_at=done.created_at, cancelled_at=done.cancelled_at,
         )
 
     async def change(self, request: BookingRequest) -> Booking:

@@ -39,5 +39,5 @@ async def keep_contact(db: Any, person_key: str, sealed: str, at: datetime) -> N
 
 
 def notice_arrays(notices: tuple[Notice, ...]) -> tuple[list[str], list[int | None], list[datetime]]:
-    """The notices as the three arrays vaxbook_book_announced (migration 0006) takes."""
+    """The notices as the three arrays vaxbook_book (migration 0011) takes."""
     return [n.kind.value for n in notices], [n.dose for n in notices], [n.due_at for n in notices]

@@ -19,12 +19,12 @@ import logging
 import time
 import uuid
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError  # redis's own, by design
+from redis.exceptions import ConnectionError, NoScriptError, TimeoutError  # redis's own, by design
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.domain.queue import LineCounters
@@ -38,7 +38,7 @@ IN_FLIGHT_FORGET_SECONDS = 120.0
 LINE_KEEP_SECONDS = 7 * 24 * 3600
 CHECKPOINT_SECONDS = 1.0  # how stale the durable copy of a line's counters may be
 _SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "admission_pass", "spend_pass",
-            "hit", "method_started", "method_finished")
+            "hit", "method_started", "method_finished", "write_pass")
 
 
 def _script_source(name: str) -> str:
@@ -231,10 +231,38 @@ class RedisGate:
         return "spent" if verdict == "spent" else "again" if verdict == "again" else "refused"
 
     async def unspend_pass(self, line_id: str, person_key: str, number: int | None, key: str) -> None:
-        await self._run(
-            "spend_pass", [self._line(line_id, "spent")],
-            [_pass_field(person_key, number), key, "undo", LINE_KEEP_SECONDS],
-        )
+        await self._run("write_pass", *self._write_pass(line_id, person_key, number, key, "undo"))
+
+    async def spend_for_write(
+        self, line_id: str, person_key: str, device_id: str, number: int | None, key: str, now: float
+    ) -> Spend | Literal["device"]:
+        # One round trip: the device binding (the person's hash slot) and the pass (the line's)
+        # cannot share one script under Redis Cluster, so they share one pipeline. The pass is
+        # spent before the binding is known; a device that lost the person undoes it at once.
+        keys, args = self._write_pass(line_id, person_key, number, key, "spend")
+        script = self._scripts["write_pass"]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self._person(person_key), "device", "device_until")
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            bound, verdict = await pipe.execute(raise_on_error=False)
+        if isinstance(verdict, NoScriptError):  # Redis forgot its scripts (a restart): load, run
+            verdict = await script(keys=keys, args=args)
+        for failed in (bound, verdict):
+            if isinstance(failed, Exception):
+                raise failed
+        device, until = bound
+        if device and until and float(until) > now and device != device_id:
+            if verdict == "spent":
+                await self._run("write_pass", *self._write_pass(line_id, person_key, number, key, "undo"))
+            return "device"
+        return "spent" if verdict == "spent" else "again" if verdict == "again" else "refused"
+
+    def _write_pass(
+        self, line_id: str, person_key: str, number: int | None, key: str, mode: str
+    ) -> tuple[list[str], list[Any]]:
+        keys = [self._line(line_id, part) for part in ("spent", "holders", "passes")]
+        return keys, [_pass_field(person_key, number), key, mode, LINE_KEEP_SECONDS, person_key,
+                      "-" if number is None else str(number)]
 
     async def release_admission(self, line_id: str, person_key: str) -> None:
         # Called after the booking committed: failing here would turn a confirmed booking

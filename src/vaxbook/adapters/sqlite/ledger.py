@@ -10,6 +10,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
@@ -34,7 +35,7 @@ from vaxbook.domain.booking import (
     SlotLoad,
 )
 from vaxbook.domain.errors import Input, Problem, VaxbookError
-from vaxbook.domain.inventory import SecondDoseCandidate
+from vaxbook.domain.inventory import SecondDoseCandidate, rank_second_dose_slots
 from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
 from vaxbook.domain.notices import Notice
 from vaxbook.domain.standby import Holds
@@ -266,7 +267,7 @@ class SqliteLedger(SqliteFigures, SqliteOperators):
                 return earlier
             if _active_booking_id(db, request.person_key):
                 raise VaxbookError(Problem.ALREADY_BOOKED)
-            group, second_id = _take_places(db, request)
+            group, second_id = _take_places(db, _with_candidates(db, request))
             booking_id = new_booking_id()
             db.execute(
                 "INSERT INTO bookings (id, person_key, masked_name, birth_date, first_slot_id,"
@@ -291,7 +292,7 @@ class SqliteLedger(SqliteFigures, SqliteOperators):
                 raise VaxbookError(Problem.NO_BOOKING)
             freed = _first_place(db, booking_id)
             _release_places(db, booking_id)
-            group, second_id = _take_places(db, request)
+            group, second_id = _take_places(db, _with_candidates(db, request))
             db.execute(
                 "UPDATE bookings SET first_slot_id = ?, share_group = ?, second_slot_id = ?"
                 " WHERE id = ?",
@@ -385,6 +386,23 @@ def _announce(db: sqlite3.Connection, request: BookingRequest, booking_id: str) 
     """The booking's messages and the person's contact, in the booking's own transaction."""
     write_notices(db, request.person_key, request.notices, booking_id=booking_id, at=request.at)
     keep_contact(db, request.person_key, request.contact, request.at)
+
+
+def _with_candidates(db: sqlite3.Connection, request: BookingRequest) -> BookingRequest:
+    """The request with its second-dose candidates: its own, or, read in the booking's own
+    transaction, those of the first dose's clinic and vaccine on request.second_dose_day."""
+    if request.second_slot_ids or not request.needs_second_dose or request.second_dose_day is None:
+        return request
+    rows = db.execute(
+        "SELECT s.id, s.start, f.start FROM slots f JOIN slots s ON s.clinic_id = f.clinic_id"
+        " AND s.vaccine_id = f.vaccine_id AND s.day = ? AND s.second_capacity > 0 WHERE f.id = ?",
+        (request.second_dose_day.isoformat(), request.first_slot_id),  # full ones too: a change
+    ).fetchall()                                                      # frees its own place first
+    if not rows:
+        return request
+    candidates = [SecondDoseCandidate(int(r[0]), time.fromisoformat(r[1])) for r in rows]
+    ranked = rank_second_dose_slots(candidates, time.fromisoformat(rows[0][2]))
+    return replace(request, second_slot_ids=tuple(ranked))
 
 
 def _take_places(db: sqlite3.Connection, request: BookingRequest) -> tuple[int, int | None]:

@@ -1,0 +1,137 @@
+-- A booking in one round trip (issue 9): vaxbook_book now finds the second-dose candidates
+-- itself, writes the booking's messages and contact (what vaxbook_book_announced added), and
+-- returns what the answer needs, so the service asks nothing before or after it.
+DROP FUNCTION vaxbook_book_announced(text, text, date, bigint, smallint[], boolean, bigint[], text, text,
+                                     timestamptz, text, text, text[], smallint[], timestamptz[]);
+DROP FUNCTION vaxbook_book(text, text, date, bigint, smallint[], boolean, bigint[], text, text,
+                           timestamptz, text);
+
+-- The booking as the answer shows it, for a replay: the key's booking as it is now.
+CREATE FUNCTION vaxbook_booking_row(
+    p_id text,
+    OUT booking_id text, OUT masked_name text, OUT birth_date date, OUT share_group smallint,
+    OUT created_at timestamptz, OUT cancelled_at timestamptz, OUT first_slot_id bigint,
+    OUT second_slot_id bigint, OUT second_clinic text, OUT second_day date, OUT second_start time,
+    OUT second_end time, OUT second_vaccine text, OUT second_first_capacity integer,
+    OUT second_capacity integer
+) LANGUAGE sql STABLE AS $$
+    SELECT b.id, b.masked_name, b.birth_date, b.share_group, b.created_at, b.cancelled_at,
+           b.first_slot_id, s.id, s.clinic_id, s.day, s.start, s."end", s.vaccine_id,
+           s.first_capacity, s.second_capacity
+      FROM bookings b LEFT JOIN slots s ON s.id = b.second_slot_id WHERE b.id = p_id
+$$;
+
+-- p_second_day set: the candidates are the slots of the first dose's clinic (p_clinic) and
+-- vaccine on that day, nearest in minutes to p_near (minutes after midnight) first, as
+-- domain.inventory.rank_second_dose_slots orders them; unset: p_seconds, in that order.
+-- Each statement still sees the latest commits (READ COMMITTED takes a snapshot per
+-- statement); a refusal raises, so the places taken before it are rolled back.
+CREATE FUNCTION vaxbook_book(
+    p_person text, p_name text, p_birth date, p_slot bigint, p_groups smallint[],
+    p_needs_second boolean, p_seconds bigint[], p_second_day date, p_clinic text, p_vaccine text,
+    p_near integer, p_key text, p_fingerprint text, p_at timestamptz, p_id text,
+    p_contact text, p_kinds text[], p_doses smallint[], p_due timestamptz[],
+    OUT replayed boolean, OUT booking_id text, OUT masked_name text, OUT birth_date date,
+    OUT share_group smallint, OUT created_at timestamptz, OUT cancelled_at timestamptz,
+    OUT first_slot_id bigint, OUT second_slot_id bigint, OUT second_clinic text, OUT second_day date,
+    OUT second_start time, OUT second_end time, OUT second_vaccine text,
+    OUT second_first_capacity integer, OUT second_capacity integer
+) LANGUAGE plpgsql AS $$
+DECLARE
+    v_fingerprint text;
+    v_booking text;
+    v_try smallint;
+    v_candidate bigint;
+BEGIN
+    SELECT i.fingerprint, i.booking_id INTO v_fingerprint, v_booking
+        FROM idempotency i WHERE i.person_key = p_person AND i.key = p_key;
+    IF NOT FOUND AND EXISTS (SELECT 1 FROM bookings b WHERE b.person_key = p_person
+                                                       AND b.cancelled_at IS NULL) THEN
+        -- The booking found may be this very key's, committed by a concurrent retry since
+        -- the first look (this statement sees it): replay it rather than refuse.
+        SELECT i.fingerprint, i.booking_id INTO v_fingerprint, v_booking
+            FROM idempotency i WHERE i.person_key = p_person AND i.key = p_key;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'already_booked';
+        END IF;
+    END IF;
+    IF v_booking IS NOT NULL THEN
+        IF v_fingerprint <> p_fingerprint THEN
+            RAISE EXCEPTION 'idempotency_key_reused';
+        END IF;
+        replayed := true;
+        SELECT * INTO booking_id, masked_name, birth_date, share_group, created_at, cancelled_at,
+                      first_slot_id, second_slot_id, second_clinic, second_day, second_start,
+                      second_end, second_vaccine, second_first_capacity, second_capacity
+            FROM vaxbook_booking_row(v_booking);
+        RETURN;
+    END IF;
+
+    FOREACH v_try IN ARRAY p_groups LOOP
+        UPDATE shares SET booked = booked + 1
+            WHERE slot_id = p_slot AND grp = v_try AND booked < capacity;
+        IF FOUND THEN
+            share_group := v_try;
+            EXIT;
+        END IF;
+    END LOOP;
+    IF share_group IS NULL THEN
+        RAISE EXCEPTION 'slot_full';
+    END IF;
+
+    IF p_needs_second THEN
+        IF p_second_day IS NOT NULL THEN
+            -- Full slots are skipped here; the UPDATE checks again on the row as committed.
+            FOR v_candidate IN
+                SELECT s.id FROM slots s
+                 WHERE s.clinic_id = p_clinic AND s.day = p_second_day AND s.vaccine_id = p_vaccine
+                   AND s.second_booked < s.second_capacity
+                 ORDER BY abs(extract(hour FROM s.start)::integer * 60
+                              + extract(minute FROM s.start)::integer - p_near), s.start, s.id
+            LOOP
+                UPDATE slots s SET second_booked = s.second_booked + 1
+                    WHERE s.id = v_candidate AND s.second_booked < s.second_capacity
+                    RETURNING s.id, s.clinic_id, s.day, s.start, s."end", s.vaccine_id,
+                              s.first_capacity, s.second_capacity
+                    INTO second_slot_id, second_clinic, second_day, second_start, second_end,
+                         second_vaccine, second_first_capacity, second_capacity;
+                EXIT WHEN FOUND;
+            END LOOP;
+        ELSE
+            FOREACH v_candidate IN ARRAY p_seconds LOOP
+                UPDATE slots s SET second_booked = s.second_booked + 1
+                    WHERE s.id = v_candidate AND s.second_booked < s.second_capacity
+                    RETURNING s.id, s.clinic_id, s.day, s.start, s."end", s.vaccine_id,
+                              s.first_capacity, s.second_capacity
+                    INTO second_slot_id, second_clinic, second_day, second_start, second_end,
+                         second_vaccine, second_first_capacity, second_capacity;
+                EXIT WHEN FOUND;
+            END LOOP;
+        END IF;
+        IF second_slot_id IS NULL THEN
+            RAISE EXCEPTION 'second_dose_unavailable';
+        END IF;
+    END IF;
+
+    INSERT INTO bookings (id, person_key, masked_name, birth_date, first_slot_id, share_group,
+                          second_slot_id, created_at)
+        VALUES (p_id, p_person, p_name, p_birth, p_slot, share_group, second_slot_id, p_at);
+    INSERT INTO idempotency (person_key, key, fingerprint, booking_id)
+        VALUES (p_person, p_key, p_fingerprint, p_id);
+    IF cardinality(p_kinds) > 0 THEN
+        INSERT INTO outbox (kind, person_key, booking_id, dose, due_at, created_at)
+            SELECT k, p_person, p_id, d, t, p_at FROM unnest(p_kinds, p_doses, p_due) AS n (k, d, t);
+    END IF;
+    IF p_contact <> '' THEN
+        INSERT INTO contacts (person_key, sealed, updated_at) VALUES (p_person, p_contact, p_at)
+            ON CONFLICT (person_key) DO UPDATE SET sealed = excluded.sealed,
+                                                   updated_at = excluded.updated_at;
+    END IF;
+    replayed := false;
+    booking_id := p_id;
+    masked_name := p_name;
+    birth_date := p_birth;
+    created_at := p_at;
+    first_slot_id := p_slot;
+END;
+$$;
