@@ -14,11 +14,12 @@ def test_the_script_books_through_the_ledgers_function() -> None:
 
 
 def test_a_batched_script_books_n_times_in_one_transaction(tmp_path: Path) -> None:
-    """Four bookings share one BEGIN/COMMIT, each with its own person, slot and second slot."""
+    """Four bookings share one BEGIN/COMMIT, each with its own person, slot and second-dose day."""
     text = batched_script(4, tmp_path).read_text(encoding="utf-8")
     assert text.count("BEGIN;") == 1 and text.count("COMMIT;") == 1
     assert text.count("SELECT * FROM vaxbook_book(") == 4
     for i in range(4):
         assert f"\\set k{i} random(1, :slots)" in text and f":n{i}::text" in text
-        assert f"AS slot{i}, second_id AS second{i} " in text and f"ARRAY[:second{i}]" in text
+        assert f"AS slot{i}, second_day AS day2{i}, clinic_id AS clinic{i}" in text
+        assert f":slot{i}, ARRAY[:grp]" in text and f":day2{i}, :clinic{i}, :vaccine{i}, :near{i}," in text
     assert text.index("\\gset") < text.index("BEGIN;")  # slot picks happen before the transaction

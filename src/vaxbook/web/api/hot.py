@@ -20,12 +20,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.ports import BackendUnavailable
 from vaxbook.services.auth import require_device
+from vaxbook.web.api import hot_booking
 from vaxbook.web.api.credentials import bearer
 from vaxbook.web.api.serialize import line_json
 from vaxbook.web.problems import STATUS, problem_body, unavailable
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Scope, Send], Awaitable[None]]
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class HotRoutes:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes: dict[tuple[str, str], Handler] = {("GET", "/api/line/status"): line_status}
+        self.routes: dict[tuple[str, str], Handler] = {("GET", "/api/line/status"): line_status,
+                                                        ("POST", "/api/bookings"): hot_booking.book}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -49,7 +51,7 @@ class HotRoutes:
             if handler is not None:
                 scope["route"] = HotRoute(scope["path"], scope["path"])  # read by web/observe.py
                 try:
-                    await handler(scope, send)
+                    await handler(scope, receive, send)
                 except VaxbookError as error:
                     await _problem(send, error, scope["path"])
                 except BackendUnavailable as down:
@@ -82,7 +84,7 @@ async def _problem(send: Send, error: VaxbookError, path: str) -> None:
                   b"application/problem+json", *extra)
 
 
-async def line_status(scope: Scope, send: Send) -> None:
+async def line_status(scope: Scope, receive: Receive, send: Send) -> None:
     """GET /api/line/status, as web/api/line.py documents it."""
     authorization, device = _headers(scope, b"authorization", b"x-device-id")
     # The ticket travels in a header, not the URL: it carries a birth date and a masked
