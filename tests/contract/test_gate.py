@@ -336,3 +336,68 @@ def test_a_code_attempt_costs_the_same_with_ten_times_more_live_requests() -> No
 
     small, large = asyncio.run(per_attempt(10_000)), asyncio.run(per_attempt(100_000))
     assert large < 2 * small, (small, large)  # the old rescan made it 4-5 times slower
+
+
+async def test_a_write_spends_the_pass_and_frees_its_place_in_one_call(gate: Gate) -> None:
+    """spend_for_write: spent, then again for the same key and refused for another; the spent
+    pass no longer counts for the cap, and the place is used up as with spend_pass."""
+    for i in range(3):
+        await gate.join_line("L", f"p{i}", True, 1)
+    assert (await gate.counters("L", T0, 100.0, 1)).admitted == 1
+    await gate.admission_pass("L", "p0", 1, T0, T0 + 600)
+    assert (await gate.counters("L", T0 + 1, 100.0, 1)).admitted == 1  # the cap holds
+    assert await gate.spend_for_write("L", "p0", "d0", 1, "k1", T0 + 1) == "spent"
+    assert (await gate.counters("L", T0 + 2, 100.0, 1)).admitted == 2  # released by the spend
+    assert await gate.spend_for_write("L", "p0", "d0", 1, "k1", T0 + 2) == "again"
+    assert await gate.spend_for_write("L", "p0", "d0", 1, "k2", T0 + 2) == "refused"
+    assert await gate.spend_pass("L", "p0", 1, "k2") == "refused"  # one record for both methods
+    assert await gate.admission_pass("L", "p0", 1, T0 + 3, T0 + 603) == (4, None)
+
+
+async def test_a_write_from_a_device_that_lost_the_person_spends_nothing(gate: Gate) -> None:
+    """Another device verified since: "device", and the pass stays unspent for the bound device."""
+    assert (await gate.claim_verification("p1", "d2", T0, 600)).ok
+    assert await gate.spend_for_write("L", "p1", "d1", 1, "k1", T0 + 1) == "device"
+    assert await gate.spend_for_write("L", "p1", "d2", 1, "k2", T0 + 2) == "spent"
+    assert await gate.spend_for_write("L", "p1", "d1", 1, "k2", T0 + 601) == "again"  # binding lapsed
+
+
+async def test_an_undone_write_gives_back_the_pass_and_its_place(gate: Gate) -> None:
+    """unspend_pass after spend_for_write: the pass may be used again and counts for the cap again;
+    another key's undo changes nothing."""
+    for i in range(3):
+        await gate.join_line("L", f"p{i}", True, 1)
+    assert (await gate.counters("L", T0, 100.0, 1)).admitted == 1
+    await gate.admission_pass("L", "p0", 1, T0, T0 + 600)
+    assert await gate.spend_for_write("L", "p0", "d0", 1, "k1", T0 + 1) == "spent"
+    await gate.unspend_pass("L", "p0", 1, "k2")
+    assert await gate.spend_for_write("L", "p0", "d0", 1, "k2", T0 + 1) == "refused"
+    await gate.unspend_pass("L", "p0", 1, "k1")
+    assert (await gate.counters("L", T0 + 2, 100.0, 1)).admitted == 1  # the live pass counts again
+    assert await gate.admission_pass("L", "p0", 1, T0 + 2, T0 + 602) == (1, T0 + 600)
+    assert await gate.spend_for_write("L", "p0", "d0", 1, "k2", T0 + 3) == "spent"
+
+
+async def test_concurrent_writes_spend_a_pass_once_in_one_call(gate: Gate) -> None:
+    """Twenty writes with twenty keys at the same instant: exactly one spends the pass."""
+    verdicts = await asyncio.gather(
+        *(gate.spend_for_write("L", "p1", "d1", 1, f"k{i}", T0) for i in range(20))
+    )
+    assert sorted(verdicts) == ["refused"] * 19 + ["spent"]
+
+
+@needs_cluster
+async def test_a_write_after_redis_forgot_its_scripts_still_spends_once() -> None:
+    """Redis-only (its scripts are a server cache): when Redis does not know the script (after a
+    restart), the pipelined write loads it again and spends the pass once."""
+    prefix = backends.new_prefix()
+    gate = RedisGate(backends.REDIS_URL, prefix=prefix, pool_size=5)
+    await gate.open()
+    try:
+        # A digest Redis never saw: NOSCRIPT, as after a restart, without flushing a shared server.
+        gate._scripts["write_pass"].sha = "0" * 40
+        assert await gate.spend_for_write("L", "p1", "d1", 1, "k1", T0) == "spent"
+        assert await gate.spend_for_write("L", "p1", "d1", 1, "k2", T0) == "refused"
+    finally:
+        await gate.close()
+        backends.drop_prefix(prefix)
