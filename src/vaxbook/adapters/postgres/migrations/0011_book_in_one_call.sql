@@ -42,11 +42,14 @@ DECLARE
     v_booking text;
     v_try smallint;
     v_candidate bigint;
+    v_active boolean;
 BEGIN
-    SELECT i.fingerprint, i.booking_id INTO v_fingerprint, v_booking
-        FROM idempotency i WHERE i.person_key = p_person AND i.key = p_key;
-    IF NOT FOUND AND EXISTS (SELECT 1 FROM bookings b WHERE b.person_key = p_person
-                                                       AND b.cancelled_at IS NULL) THEN
+    -- Both first looks in one statement: the key's earlier booking, and any active booking.
+    SELECT i.fingerprint, i.booking_id, EXISTS (SELECT 1 FROM bookings b WHERE b.person_key = p_person
+                                                                        AND b.cancelled_at IS NULL)
+        INTO v_fingerprint, v_booking, v_active
+        FROM (SELECT) AS one LEFT JOIN idempotency i ON i.person_key = p_person AND i.key = p_key;
+    IF v_booking IS NULL AND v_active THEN
         -- The booking found may be this very key's, committed by a concurrent retry since
         -- the first look (this statement sees it): replay it rather than refuse.
         SELECT i.fingerprint, i.booking_id INTO v_fingerprint, v_booking
@@ -81,22 +84,39 @@ BEGIN
 
     IF p_needs_second THEN
         IF p_second_day IS NOT NULL THEN
-            -- Full slots are skipped here; the UPDATE checks again on the row as committed.
-            FOR v_candidate IN
-                SELECT s.id FROM slots s
-                 WHERE s.clinic_id = p_clinic AND s.day = p_second_day AND s.vaccine_id = p_vaccine
-                   AND s.second_booked < s.second_capacity
-                 ORDER BY abs(extract(hour FROM s.start)::integer * 60
-                              + extract(minute FROM s.start)::integer - p_near), s.start, s.id
-            LOOP
-                UPDATE slots s SET second_booked = s.second_booked + 1
-                    WHERE s.id = v_candidate AND s.second_booked < s.second_capacity
-                    RETURNING s.id, s.clinic_id, s.day, s.start, s."end", s.vaccine_id,
-                              s.first_capacity, s.second_capacity
-                    INTO second_slot_id, second_clinic, second_day, second_start, second_end,
-                         second_vaccine, second_first_capacity, second_capacity;
-                EXIT WHEN FOUND;
-            END LOOP;
+            -- The first candidate with room, in one statement; the UPDATE checks again on the row
+            -- as committed, and if a concurrent booking took its last place, the loop below
+            -- tries every candidate in turn.
+            UPDATE slots s SET second_booked = s.second_booked + 1
+                WHERE s.id = (SELECT c.id FROM slots c
+                               WHERE c.clinic_id = p_clinic AND c.day = p_second_day
+                                 AND c.vaccine_id = p_vaccine AND c.second_booked < c.second_capacity
+                               ORDER BY abs(extract(hour FROM c.start)::integer * 60
+                                            + extract(minute FROM c.start)::integer - p_near),
+                                        c.start, c.id
+                               LIMIT 1)
+                  AND s.second_booked < s.second_capacity
+                RETURNING s.id, s.clinic_id, s.day, s.start, s."end", s.vaccine_id,
+                          s.first_capacity, s.second_capacity
+                INTO second_slot_id, second_clinic, second_day, second_start, second_end,
+                     second_vaccine, second_first_capacity, second_capacity;
+            IF second_slot_id IS NULL THEN
+                FOR v_candidate IN
+                    SELECT s.id FROM slots s
+                     WHERE s.clinic_id = p_clinic AND s.day = p_second_day AND s.vaccine_id = p_vaccine
+                       AND s.second_booked < s.second_capacity
+                     ORDER BY abs(extract(hour FROM s.start)::integer * 60
+                                  + extract(minute FROM s.start)::integer - p_near), s.start, s.id
+                LOOP
+                    UPDATE slots s SET second_booked = s.second_booked + 1
+                        WHERE s.id = v_candidate AND s.second_booked < s.second_capacity
+                        RETURNING s.id, s.clinic_id, s.day, s.start, s."end", s.vaccine_id,
+                                  s.first_capacity, s.second_capacity
+                        INTO second_slot_id, second_clinic, second_day, second_start, second_end,
+                             second_vaccine, second_first_capacity, second_capacity;
+                    EXIT WHEN FOUND;
+                END LOOP;
+            END IF;
         ELSE
             FOREACH v_candidate IN ARRAY p_seconds LOOP
                 UPDATE slots s SET second_booked = s.second_booked + 1
