@@ -89,9 +89,12 @@ LEDGERS: dict[str, Callable[[str, Settings], Ledger]] = {
     "postgresql": _postgres_ledger,
     "postgres": _postgres_ledger,
 }
+# One Redis server, or a Redis Cluster through redis-py's cluster client (adapters/redis/clients.py).
 GATES: dict[str, Callable[[str, Settings], Gate]] = {
     "redis": _redis_gate,
     "rediss": _redis_gate,
+    "redis+cluster": _redis_gate,
+    "rediss+cluster": _redis_gate,
 }
 
 
@@ -209,7 +212,7 @@ def build_gate(settings: Settings) -> Gate:
         return MemoryGate()
     scheme = urlparse(settings.redis_url).scheme
     if scheme not in GATES:
-        raise ValueError(f"unsupported gate URL scheme {scheme!r}; use redis")
+        raise ValueError(f"unsupported gate URL scheme {scheme!r}; use redis or redis+cluster")
     return GATES[scheme](settings.redis_url, settings)
 
 

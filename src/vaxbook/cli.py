@@ -36,7 +36,9 @@ console = Console()
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="sqlite:///path or postgresql://...")
 ]
-RedisUrl = Annotated[str | None, typer.Option("--redis-url", help="redis://... (cluster mode)")]
+RedisUrl = Annotated[
+    str | None, typer.Option("--redis-url", help="redis://... or redis+cluster://h:p,... (cluster mode)")
+]
 CampaignFile = Annotated[Path | None, typer.Option("--campaign-file", help="campaign TOML")]
 
 

@@ -38,7 +38,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VAXBOOK_", extra="ignore")
 
     database_url: str = Field(default="sqlite:///var/vaxbook.db", description="sqlite:///path, postgresql://")
-    redis_url: str | None = Field(default=None, description="redis://...; else the gate is in-process")
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db, or redis+cluster://host:port[,host:port...] (a Redis Cluster);"
+                    " else the gate is in-process",
+    )
     redis_prefix: str = "vaxbook:"
     campaign_file: Path = DEFAULT_CAMPAIGN
     # Secrets (src/vaxbook/keys.py): each from its variable, `kid:secret[,kid:secret...]`, else

@@ -2,7 +2,9 @@
 
 Each multi-step change is one Lua script, so it is atomic however many workers call it.
 Keys carry the configured prefix, and the keys of one line or one person share a hash
-tag ({...}), so every script touches one Redis Cluster slot.
+tag ({...}), so every script, pipeline and transaction touches one Redis Cluster slot: the
+same class serves one Redis server (`redis://`) and a Redis Cluster (`redis+cluster://`),
+only the client differs (adapters/redis/clients.py).
 
 Redis may lose everything (it runs without persistence): tickets are signed and carry
 their line and number, so places are restored from them; the counters are restored from
@@ -13,6 +15,7 @@ ahead of people already in line, and people already admitted are not sent back.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -21,12 +24,17 @@ import uuid
 from importlib import resources
 from typing import Any, Literal, Protocol
 
-import redis.asyncio as redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, NoScriptError, TimeoutError  # redis's own, by design
+from redis.exceptions import (  # redis's own, by design
+    ClusterDownError,
+    ConnectionError,
+    NoScriptError,
+    SlotNotCoveredError,
+    TimeoutError,
+)
 
 from vaxbook.adapters.outages import reports_outages
+from vaxbook.adapters.redis.clients import connect, is_cluster
+from vaxbook.adapters.redis.permits import hold_a_permit, new_permits
 from vaxbook.domain.queue import LineCounters
 from vaxbook.domain.steering import LineSteering
 from vaxbook.ports import Spend, VerificationOutcome
@@ -54,8 +62,10 @@ class CounterCheckpoints(Protocol):
     async def load(self, line_id: str) -> LineCounters | None: ...
 
 
-# OSError covers refused and reset sockets that redis-py lets through unwrapped.
-@reports_outages(OSError, ConnectionError, TimeoutError)
+# OSError covers refused and reset sockets that redis-py lets through unwrapped; a Redis Cluster
+# without a primary for a slot (mid-failover, past the client's retries) is an outage too.
+@reports_outages(OSError, ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError)
+@hold_a_permit
 class RedisGate:
     def __init__(
         self, url: str, *, prefix: str, pool_size: int = 50, checkpoints: CounterCheckpoints | None = None
@@ -66,6 +76,7 @@ class RedisGate:
         self._saved: dict[str, tuple[float, int]] = {}  # line -> (monotonic time, admitted) last saved
         self._prefix = prefix
         self._client: Any = None
+        self._permits: asyncio.Semaphore | None = None  # Redis Cluster only (adapters/redis/permits.py)
         self._scripts: dict[str, Any] = {}
         # The highest counters this worker has seen per line: floors that survive Redis.
         self._seen: dict[str, LineCounters] = {}
@@ -74,15 +85,9 @@ class RedisGate:
 
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
-        # A blocking pool: a burst waits briefly for a connection instead of failing.
-        # Retries on a fresh connection: after a Redis restart every pooled one is dead.
-        pool = redis.BlockingConnectionPool.from_url(
-            self._url, max_connections=self._pool_size, timeout=5.0, decode_responses=True,
-            socket_connect_timeout=2.0, socket_timeout=5.0, health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
-            retry_on_error=[ConnectionError, TimeoutError],
-        )
-        self._client = redis.Redis.from_pool(pool)  # owns the pool: aclose() closes it
+        self._client = connect(self._url, self._pool_size)
+        if is_cluster(self._url):
+            self._permits = new_permits(self._pool_size)
         if self._checkpoints is not None:
             await self._checkpoints.open()
         # Script objects run EVALSHA and reload the script after Redis forgot it (a restart).
@@ -269,7 +274,7 @@ class RedisGate:
         # into an error. The place among live passes frees itself when the pass expires.
         try:
             await self._redis.zrem(self._line(line_id, "holders"), person_key)
-        except (ConnectionError, TimeoutError) as failure:
+        except (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError) as failure:
             log.warning("admission of a booked person not released (expires by itself): %r", failure)
 
     # congestion ------------------------------------------------------------------------
