@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint browser nginx screenshots bench pgbench wrk
+.PHONY: install run test lint browser nginx redis screenshots bench pgbench wrk cluster
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
-install: $(STAMP) browser nginx
+install: $(STAMP) browser nginx redis
 
 ## Debian's Chromium and a Korean font for the browser tests (Playwright's own browser
 ## download does not work here). Skipped when both are present; as root needs no sudo.
@@ -31,6 +31,14 @@ nginx:
 	@if [ ! -x $(NGINX) ]; then \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	fi
+
+## Debian's redis-server and redis-cli: the tests start a private Redis Cluster from them (the gate's
+## contract suite, a primary failed over) and so does `make cluster`. Skipped when both are present.
+redis:
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
 	fi
 
 ## Phone (360 px) and desktop PNGs of every citizen page, into docs/screenshots/.

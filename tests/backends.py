@@ -18,6 +18,7 @@ import asyncpg
 import redis
 
 from vaxbook.adapters.postgres.migrate import upgrade
+from vaxbook.adapters.redis.clients import is_cluster, parse_cluster_url
 
 POSTGRES_URL = os.environ.get("VAXBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("VAXBOOK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -73,12 +74,16 @@ def new_prefix() -> str:
 
 
 def drop_prefix(prefix: str, url: str = REDIS_URL) -> None:
-    """Delete every key under the prefix (and nothing else)."""
-    client = redis.Redis.from_url(url)
+    """Delete every key under the prefix (and nothing else), on one Redis or on every node of a cluster."""
+    client: redis.Redis | redis.RedisCluster
+    if is_cluster(url):
+        host, port = parse_cluster_url(url).nodes[0]  # it finds the other nodes from this one
+        client = redis.RedisCluster(host=host, port=port)
+    else:
+        client = redis.Redis.from_url(url)
     try:
-        keys = list(client.scan_iter(match=prefix + "*", count=1000))
-        if keys:
-            client.delete(*keys)
+        for key in list(client.scan_iter(match=prefix + "*", count=1000)):
+            client.delete(key)  # one by one: a cluster's keys live in different slots
     finally:
         client.close()
 

@@ -21,6 +21,7 @@ from tests import backends
 from vaxbook.bootstrap import Container
 from vaxbook.config import Settings
 from vaxbook.web.app import create_app
+from vaxbook_bench import redis_cluster as redis_cluster_launcher
 
 CAMPAIGN_2021 = Path(__file__).parents[1] / "src" / "vaxbook" / "campaigns" / "kr-2021-18-49.toml"
 KST = timedelta(hours=9)
@@ -91,6 +92,17 @@ def cluster_database() -> Iterator[str]:
     url = backends.run(backends.create_database())
     yield url
     backends.run(backends.drop_database(url))
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private Redis Cluster of three primaries (Debian's redis-server) for the session; its URL."""
+    if not redis_cluster_launcher.available():
+        pytest.skip("redis-server and redis-cli are not installed: `make install` installs them")
+    made = redis_cluster_launcher.RedisCluster(tmp_path_factory.mktemp("redis-cluster"), masters=3)
+    made.start()
+    yield made.url
+    made.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,16 +208,6 @@ class RedisCluster:
         """Start a killed node in place: with its nodes.conf it rejoins, as a replica of its successor."""
         self._launch(node)
         self._wait_ping(node, 30)
-
-    @contextlib.contextmanager
-    def paused(self, node: Node) -> Iterator[None]:
-        """The node stopped (SIGSTOP) meanwhile: a paused replica misses what its primary writes."""
-        assert node.process is not None
-        os.killpg(node.process.pid, signal.SIGSTOP)
-        try:
-            yield
-        finally:
-            os.killpg(node.process.pid, signal.SIGCONT)
 
     def wait_promoted(self, node: Node, timeout: float = 30.0) -> None:
         """Until `node` is a primary serving slots, in every live node's view."""

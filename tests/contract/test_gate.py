@@ -6,7 +6,7 @@ import asyncio
 import gc
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,27 +17,36 @@ from tests.conftest import CLUSTER, needs_cluster
 from vaxbook.adapters.memory.gate import MemoryGate
 from vaxbook.adapters.redis.gate import RedisGate
 from vaxbook.domain.queue import LineCounters, advance_admitted
+from vaxbook.domain.steering import LineSteering
 from vaxbook.ports import Gate
 
-GATES = ["memory", "redis"] if CLUSTER else ["memory"]
+# redis: one Redis server; redis-cluster: a private 3-primary Redis Cluster (tests/conftest.py).
+REDIS_GATES = ["redis", "redis-cluster"]
+GATES = ["memory", *REDIS_GATES] if CLUSTER else ["memory"]
 T0 = 1_628_852_400.0  # 2021-08-13 11:00 UTC
 
 
-def make_gate(kind: str, prefix: str) -> Gate:
-    if kind == "memory":
-        return MemoryGate()
-    return RedisGate(backends.REDIS_URL, prefix=prefix, pool_size=20)
+def redis_url_of(kind: str, request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("redis_cluster")) if kind == "redis-cluster" else backends.REDIS_URL
 
 
 @pytest.fixture(params=GATES)
 async def gate(request: pytest.FixtureRequest) -> AsyncIterator[Gate]:
     prefix = backends.new_prefix()
-    made = make_gate(str(request.param), prefix)
+    kind = str(request.param)
+    url = None if kind == "memory" else redis_url_of(kind, request)
+    made: Gate = MemoryGate() if url is None else RedisGate(url, prefix=prefix, pool_size=20)
     await made.open()
     yield made
     await made.close()
-    if request.param == "redis":
-        backends.drop_prefix(prefix)
+    if url is not None:
+        backends.drop_prefix(prefix, url)
+
+
+@pytest.fixture(params=REDIS_GATES)
+def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A Redis URL for the Redis-only tests: one server, then the cluster."""
+    yield redis_url_of(str(request.param), request)
 
 
 async def test_one_verification_per_hold(gate: Gate) -> None:
@@ -156,14 +165,16 @@ async def test_method_figures_count_calls_in_flight_and_recent_latency(gate: Gat
     ),
     rate=st.integers(1, 80).map(lambda r: r / 2),
 )
-def test_redis_bucket_matches_the_domain_rule(steps: list[tuple[float, int]], rate: float) -> None:
+def test_redis_bucket_matches_the_domain_rule(
+    redis_url: str, steps: list[tuple[float, int]], rate: float
+) -> None:
     """Redis only: its Lua copy of the token bucket gives what domain.queue.advance_admitted gives."""
-    asyncio.run(_compare_with_domain(steps, rate))
+    asyncio.run(_compare_with_domain(redis_url, steps, rate))
 
 
-async def _compare_with_domain(steps: list[tuple[float, int]], rate: float) -> None:
+async def _compare_with_domain(url: str, steps: list[tuple[float, int]], rate: float) -> None:
     prefix = backends.new_prefix()
-    gate = RedisGate(backends.REDIS_URL, prefix=prefix)
+    gate = RedisGate(url, prefix=prefix)
     await gate.open()
     try:
         now, admitted, tokens, people, waiting = T0, 0, None, 0, 0
@@ -181,15 +192,15 @@ async def _compare_with_domain(steps: list[tuple[float, int]], rate: float) -> N
             assert await gate.counters("L", now, rate, None) == LineCounters(people, admitted)
     finally:
         await gate.close()
-        backends.drop_prefix(prefix)
+        backends.drop_prefix(prefix, url)
 
 
 @needs_cluster
-async def test_admission_moves_on_when_a_worker_dies() -> None:
+async def test_admission_moves_on_when_a_worker_dies(redis_url: str) -> None:
     """Redis only (the in-process gate has one worker): when the worker that advanced the line dies,
     another worker continues from the shared state, with no leader and no lock to wait for."""
     prefix = backends.new_prefix()
-    first, second = (RedisGate(backends.REDIS_URL, prefix=prefix) for _ in range(2))
+    first, second = (RedisGate(redis_url, prefix=prefix) for _ in range(2))
     await first.open()
     await second.open()
     try:
@@ -200,7 +211,7 @@ async def test_admission_moves_on_when_a_worker_dies() -> None:
         assert (await second.counters("L", T0 + 2, 10.0, None)).admitted == 30
     finally:
         await second.close()
-        backends.drop_prefix(prefix)
+        backends.drop_prefix(prefix, redis_url)
 
 
 async def test_an_idle_line_banks_no_more_than_one_second(gate: Gate) -> None:
@@ -401,3 +412,22 @@ async def test_a_write_after_redis_forgot_its_scripts_still_spends_once() -> Non
     finally:
         await gate.close()
         backends.drop_prefix(prefix)
+
+
+async def test_steering_reads_back_what_was_set(gate: Gate) -> None:
+    """A line's steering is stored whole and read back; a line never steered has none."""
+    steering = LineSteering(rate=25.0, cap=100, paused=True, notice_ko="잠시 멈춤", notice_en="Paused")
+    await gate.steer_line("L", steering)
+    assert await gate.line_steering("L") == steering
+    assert await gate.line_steering("other") is None
+
+
+async def test_tallies_add_up_and_samples_replace(gate: Gate) -> None:
+    """Counts of one bucket add up across calls, a sample replaces its fields, buckets stay apart."""
+    await gate.tally("bookings", 7, {"ok": 2, "full": 1}, 600)
+    await gate.tally("bookings", 7, {"ok": 3}, 600)
+    await gate.tally("bookings", 8, {"ok": 1}, 600)
+    await gate.sample("waiting", 7, {"people": 10.0}, 600)
+    await gate.sample("waiting", 7, {"people": 4.5}, 600)
+    assert await gate.series("bookings", [6, 7, 8]) == [{}, {"ok": 5.0, "full": 1.0}, {"ok": 1.0}]
+    assert await gate.series("waiting", [7]) == [{"people": 4.5}]
