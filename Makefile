@@ -75,3 +75,10 @@ wrk:
 ## reports, writes var/bench/*.json, fails on any correctness violation. See docs/benchmarks.md.
 bench: install pgbench wrk
 	BIN=$(BIN) benchmarks/short.sh
+
+## Past one box, on this machine (about 2 minutes): a 3-primary Redis Cluster with a replica each, a
+## PostgreSQL database of its own, three `vaxbook serve` nodes behind nginx, and a journey rush during
+## which one node is killed and the line's Redis primary fails over; fails on any lost booking or place.
+## Everything is private and removed at the end. See docs/operations.md, "Cluster".
+cluster: install
+	$(BIN)/vaxbook-bench cluster

@@ -62,7 +62,10 @@ class Session:
                 async with self.http.request(
                     method, self.base + path, headers=headers, json=json, params=params
                 ) as answer:
-                    body = await answer.json(content_type=None)
+                    try:
+                        body = await answer.json(content_type=None)
+                    except ValueError:  # not JSON (a proxy's own error page): judged by its status
+                        body = {}
                     status, cache = answer.status, answer.headers.get("Cache-Control", "")
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.tally.error(step, 0, type(exc).__name__)
@@ -133,6 +136,7 @@ async def wait_in_line(s: Session, c: Citizen, identity: str) -> str:
     if status != 200:
         raise GaveUp("line_join")
     joined, estimate = time.monotonic(), float(view.get("estimated_wait_seconds") or 0.0)
+    joined_at, first_number = time.time(), view.get("number")
     while view.get("state") in ("waiting", "pre_queue"):
         hint = float(view.get("poll_after_seconds", 1.0))
         s.tally.poll_hints_seconds.append(hint)
@@ -152,6 +156,8 @@ async def wait_in_line(s: Session, c: Citizen, identity: str) -> str:
             s.tally.uncacheable_status += not cacheable
     if view.get("state") != "admitted":
         raise GaveUp(f"line_{view.get('state')}")
+    if first_number is not None and view.get("number") is not None:
+        s.tally.places.append((joined_at, int(first_number), int(view["number"])))
     waited = time.monotonic() - joined
     s.tally.waits.append((waited, estimate))
     s.tally.waited_seconds += waited

@@ -81,6 +81,7 @@ class RedisCluster:
     def start(self, timeout: float = 60.0) -> None:
         count = self.masters * (1 + self.replicas)
         ports = _free_ports(2 * count)
+        self.workdir = self.workdir.resolve()  # each node runs in its own directory
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.nodes = [Node(ports[2 * i], ports[2 * i + 1], self.workdir / f"node-{ports[2 * i]}")
                       for i in range(count)]
@@ -95,8 +96,11 @@ class RedisCluster:
                 check=True, capture_output=True, timeout=timeout,
             )
             self.wait_ok(timeout)
-        except BaseException:
-            self.stop()
+        except BaseException as failure:
+            dead = [f"node {n.port} exited: {self._log_tail(n)}" for n in self.nodes if not n.alive]
+            self.stop(remove=False)  # the nodes' logs stay for a look
+            if dead and isinstance(failure, Exception):
+                raise RuntimeError("; ".join(dead)) from failure
             raise
 
     def _launch(self, node: Node) -> None:
@@ -120,9 +124,7 @@ class RedisCluster:
         deadline = time.monotonic() + timeout
         while True:
             if node.process is not None and node.process.poll() is not None:
-                log = node.directory / "redis.log"
-                raise RuntimeError(f"redis-server on {node.port} exited: "
-                                   + (log.read_text()[-2000:] if log.exists() else ""))
+                raise RuntimeError(f"redis-server on {node.port} exited: {RedisCluster._log_tail(node)}")
             with contextlib.suppress(redis.RedisError), node.client() as client:
                 if client.ping():
                     return
@@ -150,7 +152,12 @@ class RedisCluster:
         replication = node.info("replication")
         return replication.get("role") == "master" or replication.get("master_link_status") == "up"
 
-    def stop(self) -> None:
+    @staticmethod
+    def _log_tail(node: Node) -> str:
+        log = node.directory / "redis.log"
+        return log.read_text(errors="replace")[-600:] if log.exists() else "(no log)"
+
+    def stop(self, remove: bool = True) -> None:
         """Stop every node (SIGTERM, SIGKILL after 10 s) and remove their directories."""
         for node in self.nodes:
             if node.alive:
@@ -164,7 +171,8 @@ class RedisCluster:
                 except subprocess.TimeoutExpired:
                     os.killpg(node.process.pid, signal.SIGKILL)
                     node.process.wait()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if remove:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     # topology and faults ---------------------------------------------------------------
     def _roles(self) -> dict[int, tuple[str, str, str]]:

@@ -48,7 +48,7 @@ def _machine() -> str:
     return f"{psutil.cpu_count()} cores ({model}), {memory:.0f} GiB, Python {platform.python_version()}"
 
 
-def _drive(options: RushOptions, plans: list[WorkerPlan], console: Console) -> Tally:
+def drive(options: RushOptions, plans: list[WorkerPlan], console: Console) -> Tally:
     """Start the generator processes and show progress until they are all done."""
     context = multiprocessing.get_context("spawn")
     finished = context.Value("i", 0)
@@ -122,7 +122,7 @@ def run_rush(options: RushOptions, console: Console) -> Report:
     try:
         server_cpu, backend_cpu = server.cpu_seconds(), backend_cpu_seconds()
         psutil.cpu_percent(None)
-        tally = _drive(options, plans, console)
+        tally = drive(options, plans, console)
         machine_busy = psutil.cpu_percent(None)
         server_cpu = server.cpu_seconds() - server_cpu
         backend_cpu = backend_cpu_seconds() - backend_cpu
@@ -182,6 +182,15 @@ def local_server(
     options: RushOptions, console: Console, now: datetime, secret: str, run: str,
 ) -> tuple[Server, OpenWindow, Ceiling | None, Ceiling | None, tuple[int, ...]]:
     """A fresh ledger with inventory, its pgbench ceiling, and a server (not yet started) on it."""
+    env, window, found_ceiling, batched, slot_ids = prepare_local(options, console, now, secret, run)
+    server = Server(options.port, options.workers, env, options.work_dir / "server.log")
+    return server, window, found_ceiling, batched, slot_ids
+
+
+def prepare_local(
+    options: RushOptions, console: Console, now: datetime, secret: str, run: str,
+) -> tuple[dict[str, str], OpenWindow, Ceiling | None, Ceiling | None, tuple[int, ...]]:
+    """A fresh ledger with inventory and its pgbench ceiling; the environment a server runs on it with."""
     campaign_info = demo_campaign(now)
     campaign_file = options.work_dir / "rush-campaign.toml"
     write_demo_campaign(campaign_file, campaign_info)
@@ -202,5 +211,4 @@ def local_server(
     }
     if options.redis_url:
         env["VAXBOOK_REDIS_URL"] = options.redis_url
-    server = Server(options.port, options.workers, env, options.work_dir / "server.log")
-    return server, window, found_ceiling, batched, slot_ids
+    return env, window, found_ceiling, batched, slot_ids

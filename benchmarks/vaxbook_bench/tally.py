@@ -14,6 +14,9 @@ class Tally:
     gave_up: Counter[str] = field(default_factory=Counter)  # step where a person stopped -> count
     confirmed: list[str] = field(default_factory=list)  # booking ids answered with 2xx
     waits: list[tuple[float, float]] = field(default_factory=list)  # (actual, estimated at joining)
+    # (wall-clock of the join answer, number it gave, number the admission came with): a person
+    # whose number changed between the two lost their place (benchmarks/vaxbook_bench/cluster.py)
+    places: list[tuple[float, int, int]] = field(default_factory=list)
     status_polls: int = 0  # status requests made while waiting
     waited_seconds: float = 0.0  # total time people spent waiting
     poll_hints_seconds: list[float] = field(default_factory=list)  # poll_after values received
@@ -37,6 +40,7 @@ class Tally:
         self.completed += other.completed
         self.confirmed.extend(other.confirmed)
         self.waits.extend(other.waits)
+        self.places.extend(other.places)
         self.status_polls += other.status_polls
         self.waited_seconds += other.waited_seconds
         self.poll_hints_seconds.extend(other.poll_hints_seconds)

@@ -35,6 +35,7 @@ from redis.exceptions import (  # redis's own, by design
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.redis.clients import connect, is_cluster
 from vaxbook.adapters.redis.permits import hold_a_permit, new_permits
+from vaxbook.adapters.redis.races import from_the_driver, races_are_outages
 from vaxbook.domain.queue import LineCounters
 from vaxbook.domain.steering import LineSteering
 from vaxbook.ports import Spend, VerificationOutcome
@@ -65,6 +66,7 @@ class CounterCheckpoints(Protocol):
 # OSError covers refused and reset sockets that redis-py lets through unwrapped; a Redis Cluster
 # without a primary for a slot (mid-failover, past the client's retries) is an outage too.
 @reports_outages(OSError, ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError)
+@races_are_outages
 @hold_a_permit
 class RedisGate:
     def __init__(
@@ -274,7 +276,10 @@ class RedisGate:
         # into an error. The place among live passes frees itself when the pass expires.
         try:
             await self._redis.zrem(self._line(line_id, "holders"), person_key)
-        except (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError) as failure:
+        except (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError,
+                AttributeError, TypeError) as failure:
+            if isinstance(failure, (AttributeError, TypeError)) and not from_the_driver(failure):
+                raise  # a bug of ours, not an outage (adapters/redis/races.py)
             log.warning("admission of a booked person not released (expires by itself): %r", failure)
 
     # congestion ------------------------------------------------------------------------
