@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 import threading
 import time
 from collections import Counter
@@ -73,6 +74,7 @@ class ClusterResult:
     redis_cpu_seconds: float
     elapsed_seconds: float
     recorded_places: int
+    cut_off: dict[str, int]  # request -> attempts that died with the node (nginx sent them on)
 
 
 def place_violations(tally: Tally, failover_at: float, ledger_numbers: list[int]) -> list[Violation]:
@@ -141,6 +143,7 @@ def run_cluster(options: ClusterOptions, console: Console) -> ClusterResult:
     redis = RedisCluster(work / "redis", masters=3, replicas=1, node_timeout_ms=options.node_timeout_ms)
     servers: list[Server] = []
     nginx: Nginx | None = None
+    succeeded = False
     console.print(f"[bold]cluster {run}[/bold]: files in {work}, database {database_url}")
     try:
         redis.start()
@@ -204,8 +207,10 @@ def run_cluster(options: ClusterOptions, console: Console) -> ClusterResult:
         violations += place_violations(tally, failover_at, numbers)
         if len(timeline.events) < 3:
             violations.append(Violation("faults_not_injected", f"only {timeline.events} happened"))
+        cut_off = _cut_off(work / "nginx" / "error.log")
+        succeeded = not violations
         return ClusterResult(tally, violations, timeline, failover_at, server_cpu, nginx_cpu, redis_cpu,
-                             elapsed, len(numbers))
+                             elapsed, len(numbers), cut_off)
     finally:
         if nginx is not None:
             nginx.stop()
@@ -214,6 +219,20 @@ def run_cluster(options: ClusterOptions, console: Console) -> ClusterResult:
         redis.stop()
         if not options.keep_database:
             asyncio.run(_drop_database(database_url))
+            if succeeded:  # a failed run keeps its logs (nodes, nginx) for a look
+                shutil.rmtree(work, ignore_errors=True)
+
+
+def _cut_off(error_log: Path) -> dict[str, int]:
+    """Requests whose node died under them, by method and path: nginx sent each on to another node
+    when it may (GET, keyed POST, join; deploy/cluster/keyed-retry.conf), else answered 503."""
+    found: Counter[str] = Counter()
+    if error_log.exists():
+        for line in error_log.read_text(errors="replace").splitlines():
+            if "prematurely closed connection while reading response header" in line:
+                request = line.split('request: "', 1)[-1].split(" HTTP/", 1)[0]
+                found[request.split("?", 1)[0]] += 1
+    return dict(found.most_common())
 
 
 def _plans(rush: RushOptions, options: ClusterOptions, url: str, group: int, line_id: str, run: str,
@@ -251,6 +270,7 @@ def print_cluster_report(
         "kept_their_number": sum(first == last for _, first, last in tally.places),
         "places_in_ledger": result.recorded_places,
         "errors": dict(tally.errors.most_common(20)),
+        "cut_off_by_the_node_kill": result.cut_off,
         "elapsed_seconds": round(result.elapsed_seconds, 1),
         "server_cpu_ms_per_person": round(1000 * result.server_cpu_seconds / people, 2),
         "nginx_cpu_ms_per_person": round(1000 * result.nginx_cpu_seconds / people, 2),
@@ -259,11 +279,13 @@ def print_cluster_report(
         "violations": [f"{v.rule}: {v.detail}" for v in result.violations],
     }
     for name, value in report.items():
-        if name not in ("violations", "errors", "faults"):
+        if name not in ("violations", "errors", "faults", "cut_off_by_the_node_kill"):
             console.print(f"{name}: {value}")
     for line in report["faults"]:  # type: ignore[attr-defined]
         console.print(f"fault {line}")
     console.print(f"errors (step status code): {report['errors']}")
+    console.print(f"requests the killed node died under (nginx sent GETs, keyed POSTs and joins on): "
+                  f"{result.cut_off}")
     if result.violations:
         console.print(f"[red]{len(result.violations)} violation(s)[/red]")
         for violation in result.violations[:30]:

@@ -35,7 +35,7 @@ from redis.exceptions import (  # redis's own, by design
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.redis.clients import connect, is_cluster
 from vaxbook.adapters.redis.permits import hold_a_permit, new_permits
-from vaxbook.adapters.redis.races import from_the_driver, races_are_outages
+from vaxbook.adapters.redis.races import leaked, races_are_outages
 from vaxbook.domain.queue import LineCounters
 from vaxbook.domain.steering import LineSteering
 from vaxbook.ports import Spend, VerificationOutcome
@@ -277,8 +277,8 @@ class RedisGate:
         try:
             await self._redis.zrem(self._line(line_id, "holders"), person_key)
         except (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError,
-                AttributeError, TypeError) as failure:
-            if isinstance(failure, (AttributeError, TypeError)) and not from_the_driver(failure):
+                AttributeError, TypeError, RuntimeError) as failure:
+            if isinstance(failure, (AttributeError, TypeError, RuntimeError)) and not leaked(failure):
                 raise  # a bug of ours, not an outage (adapters/redis/races.py)
             log.warning("admission of a booked person not released (expires by itself): %r", failure)
 

@@ -2,10 +2,11 @@
 
 When a connection is closed while a command is about to use it (a peer reset, or the cluster
 client dropping a failed node's connections while other commands are in flight on them),
-redis-py 8.1 can leak the transport's own AttributeError or TypeError instead of its
-ConnectionError (redis/redis-py#4287; seen here mid-failover as `'NoneType' object has no
-attribute 'writelines'`). Those skip every retry and would answer 500. Raised from inside
-redis-py or asyncio's transports they are turned into redis's ConnectionError, which the gate
+redis-py 8.1 can leak the transport's own AttributeError, TypeError or RuntimeError instead of
+its ConnectionError (redis/redis-py#4287; seen here mid-failover as `'NoneType' object has no
+attribute 'writelines'` on asyncio's loop and `unable to perform operation on <TCPTransport
+closed=True>; the handler is closed` on uvloop's). Those skip every retry and would answer 500.
+Raised from inside redis-py, asyncio or uvloop they are turned into redis's ConnectionError, which the gate
 reports as the outage it is (503, Retry-After); the same errors raised by the gate's own code
 are left alone, so a bug still shows as one.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -22,18 +22,20 @@ from redis.exceptions import ConnectionError  # redis's own: the gate reports it
 
 C = TypeVar("C", bound=type)
 _LIFECYCLE = frozenset({"open", "close"})
-_DRIVER_DIRECTORIES = (f"{os.sep}redis{os.sep}", f"{os.sep}asyncio{os.sep}")
+_DRIVER_PACKAGES = frozenset({"redis", "asyncio", "uvloop"})
+_LEAKED = (AttributeError, TypeError, RuntimeError)
 
 
 def from_the_driver(failure: BaseException) -> bool:
-    """Whether the innermost frame of `failure` is in redis-py or asyncio (not in vaxbook)."""
+    """Whether the innermost frame of `failure` is in redis-py, asyncio or uvloop (by its module's
+    top package, so vaxbook.adapters.redis is not taken for redis-py)."""
     trace = failure.__traceback__
     if trace is None:
         return False
     while trace.tb_next is not None:
         trace = trace.tb_next
-    filename = trace.tb_frame.f_code.co_filename
-    return any(directory in filename for directory in _DRIVER_DIRECTORIES)
+    module = str(trace.tb_frame.f_globals.get("__name__", ""))
+    return module.partition(".")[0] in _DRIVER_PACKAGES
 
 
 def races_are_outages(cls: C) -> C:
@@ -50,9 +52,14 @@ def _translated(method: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[...
     async def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return await method(*args, **kwargs)
-        except (AttributeError, TypeError) as failure:
+        except _LEAKED as failure:
             if from_the_driver(failure):
                 raise ConnectionError(f"connection closed under the command: {failure!r}") from failure
             raise
 
     return call
+
+
+def leaked(failure: BaseException) -> bool:
+    """Whether `failure` is one of redis-py's leaked transport errors (not a bug of ours)."""
+    return isinstance(failure, _LEAKED) and from_the_driver(failure)
