@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -47,11 +48,13 @@ class Nginx:
 
     def __init__(self, workdir: Path, port: int, site: str) -> None:
         self.workdir = workdir
+        self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._site = site
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 10.0) -> None:
+    def start(self, timeout: float = 10.0, ready_path: str | None = "/healthz") -> None:
+        """Start, and wait until `ready_path` answers through nginx (None: until nginx accepts)."""
         work = self.workdir
         work.mkdir(parents=True, exist_ok=True)
         (work / "site.conf").write_text(self._site)
@@ -77,8 +80,12 @@ class Nginx:
         while True:
             if self._process.poll() is not None:
                 raise RuntimeError("nginx exited: " + (work / "error.log").read_text()[-2000:])
-            with contextlib.suppress(OSError), urllib.request.urlopen(self.url + "/healthz", timeout=1):
-                return
+            if ready_path is None:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
+                    return
+            else:
+                with contextlib.suppress(OSError), urllib.request.urlopen(self.url + ready_path, timeout=1):
+                    return
             if time.monotonic() > deadline:
                 raise RuntimeError("nginx did not start")
             time.sleep(0.1)
