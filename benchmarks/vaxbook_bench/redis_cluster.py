@@ -78,12 +78,22 @@ class RedisCluster:
         return "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
     # lifecycle -------------------------------------------------------------------------
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 60.0, attempts: int = 2) -> None:
+        """Start the nodes and join them; on a busy machine a port chosen free may be taken before a
+        node binds it (a node then exits), so a failed start is tried again on other ports."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self._start_once(timeout, self.workdir.resolve() / f"try-{attempt}")
+                return
+            except Exception:
+                if attempt == attempts:
+                    raise
+
+    def _start_once(self, timeout: float, directory: Path) -> None:
         count = self.masters * (1 + self.replicas)
         ports = _free_ports(2 * count)
-        self.workdir = self.workdir.resolve()  # each node runs in its own directory
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.nodes = [Node(ports[2 * i], ports[2 * i + 1], self.workdir / f"node-{ports[2 * i]}")
+        directory.mkdir(parents=True, exist_ok=True)  # each node runs in a directory of its own
+        self.nodes = [Node(ports[2 * i], ports[2 * i + 1], directory / f"node-{ports[2 * i]}")
                       for i in range(count)]
         try:
             for node in self.nodes:
@@ -158,7 +168,7 @@ class RedisCluster:
         return log.read_text(errors="replace")[-600:] if log.exists() else "(no log)"
 
     def stop(self, remove: bool = True) -> None:
-        """Stop every node (SIGTERM, SIGKILL after 10 s) and remove their directories."""
+        """Stop every node (SIGTERM, SIGKILL after 10 s) and remove the cluster's directory."""
         for node in self.nodes:
             if node.alive:
                 assert node.process is not None
