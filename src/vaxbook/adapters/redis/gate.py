@@ -244,9 +244,19 @@ class RedisGate:
         self, line_id: str, person_key: str, device_id: str, number: int | None, key: str, now: float
     ) -> Spend | Literal["device"]:
         # One round trip: the device binding (the person's hash slot) and the pass (the line's)
-        # cannot share one script under Redis Cluster, so they share one pipeline. The pass is
+        # cannot share one script under Redis Cluster, so they share one pipeline (one server)
+        # or go out at once (a cluster). The pass is
         # spent before the binding is known; a device that lost the person undoes it at once.
         keys, args = self._write_pass(line_id, person_key, number, key, "spend")
+        both = self._device_and_spend if self._permits is None else self._device_and_spend_on_cluster
+        device, until, verdict = await both(person_key, keys, args)
+        if device and until and float(until) > now and device != device_id:
+            if verdict == "spent":
+                await self._run("write_pass", *self._write_pass(line_id, person_key, number, key, "undo"))
+            return "device"
+        return "spent" if verdict == "spent" else "again" if verdict == "again" else "refused"
+
+    async def _device_and_spend(self, person_key: str, keys: list[str], args: list[Any]) -> tuple[Any, ...]:
         script = self._scripts["write_pass"]
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hmget(self._person(person_key), "device", "device_until")
@@ -257,12 +267,18 @@ class RedisGate:
         for failed in (bound, verdict):
             if isinstance(failed, Exception):
                 raise failed
-        device, until = bound
-        if device and until and float(until) > now and device != device_id:
-            if verdict == "spent":
-                await self._run("write_pass", *self._write_pass(line_id, person_key, number, key, "undo"))
-            return "device"
-        return "spent" if verdict == "spent" else "again" if verdict == "again" else "refused"
+        return (*bound, verdict)
+
+    async def _device_and_spend_on_cluster(
+        self, person_key: str, keys: list[str], args: list[Any]
+    ) -> tuple[Any, ...]:
+        # redis-py's cluster pipeline refuses scripts: the two calls go out at once instead, to
+        # the shards of the person's and the line's slots (two requests, one wait).
+        bound, verdict = await asyncio.gather(
+            self._redis.hmget(self._person(person_key), "device", "device_until"),
+            self._run("write_pass", keys, args),
+        )
+        return (*bound, verdict)
 
     def _write_pass(
         self, line_id: str, person_key: str, number: int | None, key: str, mode: str
