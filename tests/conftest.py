@@ -68,6 +68,7 @@ FAST: dict[str, Any] = dict(
     admission_rate=1000.0,
     counters_cache_seconds=0.0,
     browse_cache_seconds=0.0,
+    methods_cache_seconds=0.0,
     sim_latency_ms={m: 0.0 for m in ("mobile", "kakao", "naver", "pass")},
     # Tests deliver the outbox themselves (container.dispatcher.run_once), when they choose.
     notify_dispatcher=False,

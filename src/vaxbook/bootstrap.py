@@ -42,6 +42,7 @@ from vaxbook.services.clinics import ClinicService
 from vaxbook.services.console import ConsoleService
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.figures import FiguresService
+from vaxbook.services.free_counts import FreeCounts
 from vaxbook.services.operators import OperatorService
 from vaxbook.services.outbox import Dispatcher, DispatchSettings
 from vaxbook.services.retention import RetentionService
@@ -286,14 +287,15 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
     steering = SteeringService(gate, ledger, clock, {w.id for w in all_windows(campaign)},
                                settings.steering_cache_seconds)
+    free_counts = FreeCounts(ledger, settings.browse_cache_seconds)
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,
         LineSettings(
             admission_rate=settings.admission_rate, admission_cap=settings.admission_cap,
             pass_seconds=settings.admission_pass_seconds,
             counters_cache_seconds=settings.counters_cache_seconds,
-            stock_cache_seconds=settings.browse_cache_seconds,
         ),
+        free_counts,
         steering=steering,
     )
     auth = AuthService(
@@ -304,6 +306,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         proof_of_work_difficulty=settings.proof_of_work_difficulty,
         ledger=ledger,
         contact_sealer=sealer,
+        methods_cache_seconds=settings.methods_cache_seconds,
     )
     return Container(
         settings=settings, keys=keys, campaign=campaign, clock=clock, ledger=ledger, gate=gate,
@@ -313,7 +316,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         waiting_room=waiting_room,
         booking=BookingService(
             campaign, ledger, gate, clock, waiting_room,
-            browse_cache_seconds=settings.browse_cache_seconds,
+            browse_cache_seconds=settings.browse_cache_seconds, free_counts=free_counts,
         ),
         clinics=clinics,
         clinic_staff=ClinicStaff(ledger, clinics, clock, campaign),

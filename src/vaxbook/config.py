@@ -108,6 +108,9 @@ class Settings(BaseSettings):
 
     # reads
     browse_cache_seconds: float = Field(default=1.0, ge=0, description="how stale clinic free counts may be")
+    methods_cache_seconds: float = Field(
+        default=0.5, ge=0, description="how stale each verification method's congestion figures may be"
+    )
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per worker")
     pool_wait_seconds: float = Field(
         default=10.0, gt=0, description="how long a request waits for a free PostgreSQL connection"

@@ -13,6 +13,7 @@ from vaxbook.domain.booking import (
     Clinic,
     ClinicFree,
     ClinicListRow,
+    DistrictFree,
     NewSlot,
     RegionFree,
     Slot,
@@ -108,6 +109,11 @@ class Ledger(FiguresLedger, Protocol):
     async def slot(self, slot_id: int) -> Slot | None: ...
 
     async def provinces(self, groups: tuple[int, ...], since: date) -> list[RegionFree]: ...
+    async def district_free(self, groups: tuple[int, ...], since: date) -> list[DistrictFree]:
+        """Free places of every district with slots from `since` for these share groups, in one
+        read: the provinces, a province's districts and the total are its sums (FreeCounts)."""
+        ...
+
     async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]: ...
     async def clinics(
         self, sido: str, sigungu: str, groups: tuple[int, ...], since: date
@@ -146,6 +152,11 @@ class Ledger(FiguresLedger, Protocol):
 
     # What the gate must not forget, kept durably (the gate may lose everything).
     async def place_of(self, line_id: str, person_key: str) -> int | None: ...
+
+    async def standing(self, line_id: str, person_key: str) -> tuple[bool, int | None]:
+        """Whether the person holds an active booking, and their place in the line (place_of),
+        in one read: what joining the line asks the ledger first."""
+        ...
 
     async def hold_place(self, line_id: str, person_key: str, number: int) -> int:
         """Record `number` as the person's place in the line unless they hold one; the place held."""
@@ -248,6 +259,13 @@ class Gate(Protocol):
         """Count `cost` events against `limit` per `period` seconds for `key`, atomically (GCRA,
         domain.throttle.gcra): None if allowed, else the seconds until it would be (nothing
         counted). A negative cost gives events back. O(1) time and memory per key."""
+        ...
+
+    async def hits(self, checks: Sequence[tuple[str, int, float]], now: float) -> list[float | None]:
+        """`hit` (cost 1) for each (key, limit, period), in one round trip: each answer as `hit`'s.
+
+        Each key is counted on its own (no all-or-nothing): a caller that must not charge the
+        keys after a refusal gives those back."""
         ...
 
     async def claim_verification(

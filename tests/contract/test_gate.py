@@ -299,6 +299,31 @@ async def test_hit_gives_back_on_a_negative_cost(gate: Gate) -> None:
     assert [await gate.hit("fresh", 3, 60, T0) for _ in range(4)] == [None, None, None, pytest.approx(20)]
 
 
+async def test_hits_answer_each_key_as_hit_would(gate: Gate) -> None:
+    """Several limits in one call: each key counted on its own, answers in order, refusals count nothing."""
+    assert await gate.hits([("a", 2, 600), ("b", 1, 600)], T0) == [None, None]
+    again = await gate.hits([("a", 2, 600), ("b", 1, 600), ("c", 1, 60)], T0)
+    assert again == [None, pytest.approx(600), None]
+    assert await gate.hits([("a", 2, 600)], T0) == [pytest.approx(300)]
+    assert await gate.hit("b", 1, 600, T0 + 600) is None  # the refused hit above counted nothing
+    assert await gate.hits([], T0) == []
+
+
+@needs_cluster
+async def test_hits_survive_a_redis_that_forgot_the_script() -> None:
+    """After a Redis restart the pipelined EVALSHA finds no script: each hit is counted once, anyway."""
+    prefix = backends.new_prefix()
+    gate = RedisGate(backends.REDIS_URL, prefix=prefix, pool_size=5)
+    await gate.open()
+    try:
+        gate._scripts["hit"].sha = "0" * 40  # what a restarted Redis does not know
+        assert await gate.hits([("a", 1, 600), ("b", 2, 600)], T0) == [None, None]
+        assert await gate.hits([("a", 1, 600), ("b", 2, 600)], T0) == [pytest.approx(600), None]
+    finally:
+        await gate.close()
+        backends.drop_prefix(prefix)
+
+
 async def test_concurrent_hits_never_exceed_the_limit(gate: Gate) -> None:
     """A hundred hits on one key at the same instant: exactly the limit gets through."""
     waits = await asyncio.gather(*(gate.hit("k", 10, 3600, T0) for _ in range(100)))

@@ -166,3 +166,41 @@ async def test_a_place_moved_to_the_back_is_the_one_held_after(ledger: Ledger) -
     await ledger.move_place("L", "p1", 12)  # a stale worker's move
     assert await ledger.hold_place("L", "p1", 99) == 40
     assert await ledger.place_of("L", "p1") == 40
+
+
+async def test_district_free_sums_to_the_region_lists(ledger: Ledger) -> None:
+    """One read of free places per district gives what the province and district lists and the
+    first-dose total each count, for the same share groups and days (FreeCounts relies on it)."""
+    first, _ = await two_slots(ledger)
+    await ledger.add_clinic(Clinic("C2", "의원", "서울특별시", "중구", "주소"), "hash")
+    await ledger.add_clinic(Clinic("C3", "의원", "부산광역시", "해운대구", "주소"), "hash")
+    shares = tuple(4 if g in (3, 4) else 1 for g in range(10))
+    await ledger.add_slots([NewSlot(c, DAY, time(9), time(10), "pfizer", shares, 0) for c in ("C2", "C3")])
+    await ledger.add_slots([NewSlot("C3", date(2021, 8, 1), time(9), time(10), "pfizer", shares, 0)])  # past
+    await ledger.book(request_for("p1", first))
+    for groups in ((3,), (3, 4), (9,)):
+        rows = await ledger.district_free(groups, DAY)
+        assert sum(r.free for r in rows) == await ledger.free_first_doses(groups, DAY)
+        for province in await ledger.provinces(groups, DAY):
+            districts = await ledger.districts(province.name, groups, DAY)
+            assert sorted((r.sigungu, r.free) for r in rows if r.sido == province.name) == [
+                (d.name, d.free) for d in districts
+            ]
+            assert province.free == sum(d.free for d in districts)
+    assert {(r.sido, r.sigungu, r.free) for r in await ledger.district_free((3,), DAY)} == {
+        ("서울특별시", "종로구", 9), ("서울특별시", "중구", 4), ("부산광역시", "해운대구", 4)
+    }
+
+
+async def test_standing_is_the_booking_and_the_place_in_one_read(ledger: Ledger) -> None:
+    """standing() answers what booking_of and place_of answer, for people with and without either."""
+    first, _ = await two_slots(ledger)
+    await ledger.hold_place("L", "p1", 7)
+    await ledger.book(request_for("p2", first))
+    for person in ("p1", "p2", "p3"):
+        assert await ledger.standing("L", person) == (
+            await ledger.booking_of(person) is not None, await ledger.place_of("L", person)
+        )
+    assert await ledger.standing("L", "p1") == (False, 7)
+    assert await ledger.standing("L", "p2") == (True, None)
+    assert await ledger.standing("other", "p1") == (False, None)

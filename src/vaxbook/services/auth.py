@@ -19,6 +19,7 @@ from vaxbook.domain.identity import (
 )
 from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
 from vaxbook.ports import Clock, ContactSealer, Gate, IdentityProvider, Ledger, Signer
+from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.throttle import Throttle, too_many_requests
 
 PENDING_SECONDS = 180
@@ -69,6 +70,7 @@ class AuthService:
         proof_of_work_difficulty: int = 0,
         ledger: Ledger,
         contact_sealer: ContactSealer | None = None,
+        methods_cache_seconds: float = 0.0,
     ) -> None:
         self._ledger = ledger
         self._providers = providers
@@ -82,6 +84,11 @@ class AuthService:
         self._pow_key = proof_of_work_key
         self._pow_difficulty = proof_of_work_difficulty
         self._sealer = contact_sealer
+        # Everyone asks for the methods' congestion first: a worker reads it from the gate at
+        # most once per methods_cache_seconds (one load at a time), not once per person.
+        self._methods_cache_seconds = methods_cache_seconds
+        self._methods: tuple[float, list[MethodStatus]] | None = None
+        self._methods_flight: SingleFlight[list[MethodStatus]] = SingleFlight()
 
     def challenge(self, device_id: str | None) -> Challenge | None:
         """A proof-of-work challenge for this device, or None while bot friction is off."""
@@ -91,7 +98,21 @@ class AuthService:
         return issue_challenge(self._pow_key, device, self._pow_difficulty, self._clock.now().timestamp())
 
     async def methods(self) -> list[MethodStatus]:
-        """Each method's congestion, so people can pick the faster one."""
+        """Each method's congestion, so people can pick the faster one (at most
+        methods_cache_seconds old; the same list object while it is kept)."""
+        if not self._methods_cache_seconds:
+            return await self._read_methods()
+        kept = self._methods
+        if kept is not None and time.monotonic() - kept[0] < self._methods_cache_seconds:
+            return kept[1]
+        return await self._methods_flight.run("methods", self._keep_methods)
+
+    async def _keep_methods(self) -> list[MethodStatus]:
+        statuses = await self._read_methods()
+        self._methods = (time.monotonic(), statuses)
+        return statuses
+
+    async def _read_methods(self) -> list[MethodStatus]:
         statuses = []
         for method, provider in self._providers.items():
             in_flight, latency = await self._gate.method_figures(method)

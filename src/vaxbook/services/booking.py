@@ -17,6 +17,7 @@ from vaxbook.domain.errors import Input, Problem, VaxbookError
 from vaxbook.domain.inventory import second_dose_date
 from vaxbook.domain.notices import Notice, NoticeKind, booking_notices
 from vaxbook.ports import Clock, Gate, Ledger, Spend
+from vaxbook.services.free_counts import FreeCounts
 from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.waiting_room import WaitingRoom
 
@@ -33,12 +34,14 @@ class BookingService:
         waiting_room: WaitingRoom,
         *,
         browse_cache_seconds: float,
+        free_counts: FreeCounts,
     ) -> None:
         self._campaign = campaign
         self._ledger = ledger
         self._gate = gate
         self._clock = clock
         self._waiting_room = waiting_room
+        self._free_counts = free_counts  # the region lists, one read for all of them
         # Browsing is most of the traffic and may be a second stale; booking is always exact.
         self._cache: TTLCache[tuple[Any, ...], Any] = TTLCache(
             maxsize=20_000, ttl=browse_cache_seconds, timer=time.monotonic
@@ -48,15 +51,11 @@ class BookingService:
 
     # browsing ------------------------------------------------------------------------
     async def provinces(self, admission: AdmissionPass) -> list[RegionFree]:
-        groups, since = tuple(admission.groups), self._today()
-        return await self._cached(("p", groups, since), lambda: self._ledger.provinces(groups, since))
+        return await self._free_counts.provinces(tuple(admission.groups), self._today())
 
     async def districts(self, admission: AdmissionPass, sido: str) -> list[RegionFree]:
         check_region_name(sido, "sido")
-        groups, since = tuple(admission.groups), self._today()
-        return await self._cached(
-            ("d", sido, groups, since), lambda: self._ledger.districts(sido, groups, since)
-        )
+        return await self._free_counts.districts(sido, tuple(admission.groups), self._today())
 
     async def clinics(self, admission: AdmissionPass, sido: str, sigungu: str) -> list[ClinicFree]:
         check_region_name(sido, "sido")

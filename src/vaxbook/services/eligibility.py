@@ -25,9 +25,17 @@ class EligibilityService:
             self._campaign, identity.birth_date, self._clock.now(), has_booking=booking is not None
         )
 
+    def decide(self, identity: Identity, *, has_booking: bool) -> Eligibility:
+        """check(), for a caller that read whether the person holds a booking itself."""
+        now = self._clock.now()
+        return decide_eligibility(self._campaign, identity.birth_date, now, has_booking=has_booking)
+
     async def window_to_join(self, identity: Identity) -> Eligibility:
         """The eligibility of someone who may join a line now (open, or in the pre-queue), or raise."""
-        found = await self.check(identity)
+        return self.joinable(await self.check(identity))
+
+    def joinable(self, found: Eligibility) -> Eligibility:
+        """`found` if it lets the person join a line now (open, or in the pre-queue), else raise."""
         if found.status is Status.OUTSIDE_COHORT:
             raise VaxbookError(Problem.OUTSIDE_COHORT)
         if found.status is Status.CLOSED:

@@ -54,19 +54,23 @@ class Throttle:
 
         Cheap-to-change names (a person, a phone, a device) come after the client address
         in the callers' order, so a flood from one address stops before it spends the
-        allowance of the people and phones it names.
+        allowance of the people and phones it names: the limits are asked in one round trip
+        (Gate.hits), and those counted after the first refusal are given back at once.
         """
-        counted: list[Counted] = []
-        now = self._clock.now().timestamp()
-        for kind, value, rate in checks:
-            if rate is None:
-                continue
-            key = f"{kind}:{self.label(kind, value)}"
-            wait = await self._gate.hit(key, rate.count, rate.seconds, now)
-            if wait is not None:
-                raise too_many_requests(wait)
-            counted.append(Counted(key, rate))
-        return counted
+        counted = [Counted(f"{kind}:{self.label(kind, value)}", rate)
+                   for kind, value, rate in checks if rate is not None]
+        if not counted:
+            return []
+        asked = [(item.key, item.rate.count, item.rate.seconds) for item in counted]
+        waits = await self._gate.hits(asked, self._clock.now().timestamp())
+        refused = next((i for i, wait in enumerate(waits) if wait is not None), None)
+        if refused is None:
+            return counted
+        later = zip(counted[refused + 1:], waits[refused + 1:], strict=True)
+        await self.give_back([item for item, wait in later if wait is None])
+        wait = waits[refused]
+        assert wait is not None
+        raise too_many_requests(wait)
 
     async def give_back(self, counted: list[Counted]) -> None:
         """Refund events that turned out harmless (the code or key was right)."""

@@ -24,6 +24,7 @@ from vaxbook.domain.rotation import Window, all_windows
 from vaxbook.domain.steering import Admission, LineSteering, effective_admission
 from vaxbook.ports import Clock, Gate, Ledger, Signer, Spend
 from vaxbook.services.eligibility import EligibilityService
+from vaxbook.services.free_counts import FreeCounts
 from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.steering import SteeringService
 
@@ -39,7 +40,6 @@ class LineSettings:
     admission_cap: int | None
     pass_seconds: int
     counters_cache_seconds: float
-    stock_cache_seconds: float
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ class WaitingRoom:
         clock: Clock,
         eligibility: EligibilityService,
         settings: LineSettings,
+        free_counts: FreeCounts,
         steering: SteeringService | None = None,
     ) -> None:
         self._steering = steering
@@ -100,24 +101,19 @@ class WaitingRoom:
         self._clock = clock
         self._eligibility = eligibility
         self._settings = settings
+        self._free_counts = free_counts  # sold out or not: summed free places, browse_cache_seconds old
         # Per-process caches: a status poll costs a signature check and, at most every
         # few hundred milliseconds, one gate round trip per line.
         self._counters: dict[str, tuple[float, LineCounters]] = {}
-        self._stock: dict[str, tuple[float, int]] = {}
         self._meters: dict[str, AdmissionRateMeter] = {}
         self._counters_flight: SingleFlight[LineCounters] = SingleFlight()
-        self._stock_flight: SingleFlight[int] = SingleFlight()
         self._windows = {w.id: w for w in all_windows(campaign)}  # the campaign is fixed per process
 
     async def join(self, identity: Identity) -> LineView:
         """Take (or get back) the person's one place in their window's line."""
-        window = (await self._eligibility.window_to_join(identity)).window
-        assert window is not None  # window_to_join raises otherwise
+        window, number = await self._standing(identity)
         if await self._sold_out(window):
             raise VaxbookError(Problem.SOLD_OUT)
-        # The ledger's record first: a gate that lost its state would number the person again,
-        # at the back, leaving a hole ahead of everyone who joins later.
-        number = await self._ledger.place_of(window.id, identity.person)
         if number is not None:
             await self._gate.restore_place(window.id, identity.person, number)
         else:
@@ -132,6 +128,23 @@ class WaitingRoom:
             exp=window.closes.timestamp(), contact=identity.contact,
         )
         return await self._noticed(window, await self._view(ticket, window, self._signer.sign(ticket)))
+
+    async def _standing(self, identity: Identity) -> tuple[Window, int | None]:
+        """The window the person may join now (or raise, as eligibility does) and their place in its
+        line, from one ledger read: whether they hold a booking and their place are asked together.
+
+        The ledger's record of the place comes first: a gate that lost its state would number the
+        person again, at the back, leaving a hole ahead of everyone who joins later."""
+        unbooked = self._eligibility.decide(identity, has_booking=False)
+        if unbooked.window is None:  # outside the cohort, or no window left: the full check says which
+            await self._eligibility.window_to_join(identity)
+        assert unbooked.window is not None  # window_to_join raised otherwise
+        booked, number = await self._ledger.standing(unbooked.window.id, identity.person)
+        window = self._eligibility.joinable(self._eligibility.decide(identity, has_booking=booked)).window
+        assert window is not None  # joinable raises otherwise
+        if window.id != unbooked.window.id:  # a booking changes which window is open (it cannot now)
+            number = await self._ledger.place_of(window.id, identity.person)
+        return window, number
 
     async def status(self, ticket_token: str, device_id: str) -> LineView:
         """Where the ticket stands now; an admitted ticket gets its admission pass."""
@@ -273,18 +286,10 @@ class WaitingRoom:
         return counters
 
     async def _sold_out(self, window: Window) -> bool:
-        """No first dose left for the window's groups (checked at most once a second or so)."""
-        cached = self._stock.get(window.id)
-        if cached and time.monotonic() - cached[0] < self._settings.stock_cache_seconds:
-            return cached[1] == 0
-        return await self._stock_flight.run(window.id, lambda: self._fetch_stock(window)) == 0
-
-    async def _fetch_stock(self, window: Window) -> int:
-        free = await self._ledger.free_first_doses(
-            tuple(share_order(window.group)), self._clock.now().astimezone(self._campaign.timezone).date()
-        )
-        self._stock[window.id] = (time.monotonic(), free)
-        return free
+        """No first dose left for the window's groups (the free counts are read at most once a
+        second or so per worker, the same read as the booking pages' region lists)."""
+        today = self._clock.now().astimezone(self._campaign.timezone).date()
+        return await self._free_counts.total(tuple(share_order(window.group)), today) == 0
 
     def _opened(self, window: Window) -> bool:
         return self._clock.now() >= window.opens

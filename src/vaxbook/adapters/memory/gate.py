@@ -11,7 +11,7 @@ import itertools
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -102,6 +102,9 @@ class MemoryGate:
         if wait is None:
             table[key] = [tat]  # a write restarts the entry's ttl (period >= TAT - now)
         return wait
+
+    async def hits(self, checks: Sequence[tuple[str, int, float]], now: float) -> list[float | None]:
+        return [await self.hit(key, limit, period, now) for key, limit, period in checks]
 
     async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
         table = self._code_attempts.table(ttl_seconds)

@@ -18,6 +18,7 @@ from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
 from vaxbook.adapters.postgres.figures import PostgresFigures
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
 from vaxbook.adapters.postgres.operators import PostgresOperators
+from vaxbook.adapters.postgres.person_reads import active_booking, booking_with_id
 from vaxbook.adapters.postgres.retry import (
     CONNECT_FAILURES,
     DRIVER_FAILURES,
@@ -34,6 +35,7 @@ from vaxbook.domain.booking import (
     Clinic,
     ClinicFree,
     ClinicListRow,
+    DistrictFree,
     NewSlot,
     RegionFree,
     Slot,
@@ -220,6 +222,20 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
 
         return await with_retries(attempt, replay_safe=replay_safe)
 
+    async def _statements(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """Run `work` on one connection with no BEGIN and COMMIT around it, with the same retries.
+
+        For work that is one statement (its own transaction), or statements that each stand on
+        their own: at READ COMMITTED a transaction gives them nothing (each statement sees its
+        own snapshot either way), and BEGIN and COMMIT were two of the three round trips of a
+        read on the journey's hot path (docs/benchmarks.md).
+        """
+        async def attempt() -> T:
+            async with self._connection() as db:
+                return await work(db)
+
+        return await with_retries(attempt)
+
     async def transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
         """Run `work(connection)` as one transaction with the ledger's retries, its bounded wait
         for a connection and its BackendUnavailable kinds (for tools and backend tests)."""
@@ -356,6 +372,14 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         )
         return [RegionFree(name, free) for name, free in rows]
 
+    async def district_free(self, groups: tuple[int, ...], since: date) -> list[DistrictFree]:
+        rows = await self._fetch(
+            f"SELECT c.sido, c.sigungu, {_FREE} FROM {_SHARES} JOIN clinics c ON c.id = s.clinic_id"
+            " WHERE sh.grp = ANY($1::smallint[]) AND s.day >= $2 GROUP BY c.sido, c.sigungu",
+            list(groups), since,
+        )
+        return [DistrictFree(sido, sigungu, free) for sido, sigungu, free in rows]
+
     async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]:
         rows = await self._fetch(
             f"SELECT c.sigungu, {_FREE} FROM {_SHARES} JOIN clinics c ON c.id = s.clinic_id"
@@ -445,22 +469,20 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         )
 
     async def booking_by_id(self, booking_id: str) -> Booking | None:
-        async def read(db: Any) -> Booking | None:
-            found = await db.fetchval("SELECT 1 FROM bookings WHERE id = $1", booking_id)
-            return await bookings.load_booking(db, booking_id) if found else None
-
-        return await self._transaction(read)
+        return await self._statements(lambda db: booking_with_id(db, booking_id))
 
     async def in_transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
         """Run `work` on one connection in one transaction, retried on conflicts (the outbox's too)."""
         return await self._transaction(work, replay_safe=replay_safe)
 
-    async def booking_of(self, person_key: str) -> Booking | None:
-        async def read(db: Any) -> Booking | None:
-            booking_id = await bookings.active_booking_id(db, person_key)
-            return await bookings.load_booking(db, booking_id) if booking_id else None
+    async def one_statement(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """Run `work`, one statement (its own transaction), on one connection with the same retries:
+        no BEGIN and COMMIT round trips around it (the outbox's claims, settlements and reads)."""
+        return await self._statements(work)
 
-        return await self._transaction(read)
+    async def booking_of(self, person_key: str) -> Booking | None:
+        # One statement: eligibility, joining the line and "my booking" each ask it once.
+        return await self._statements(lambda db: active_booking(db, person_key))
 
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]:
         rows = await self._fetch(
@@ -480,15 +502,26 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
                                  line_id, person_key)
         return int(rows[0][0]) if rows else None
 
+    async def standing(self, line_id: str, person_key: str) -> tuple[bool, int | None]:
+        rows = await self._fetch(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE person_key = $2 AND cancelled_at IS NULL),"
+            " (SELECT number FROM line_places WHERE line_id = $1 AND person_key = $2)",
+            line_id, person_key,
+        )
+        booked, number = rows[0]
+        return bool(booked), None if number is None else int(number)
+
+    # Each of these is one upsert (claim_verification reads the row again only after a refusal):
+    # no BEGIN and COMMIT around them.
     async def hold_place(self, line_id: str, person_key: str, number: int) -> int:
-        return await self._transaction(lambda db: gate_records.hold_place(db, line_id, person_key, number))
+        return await self._statements(lambda db: gate_records.hold_place(db, line_id, person_key, number))
 
     async def move_place(self, line_id: str, person_key: str, number: int) -> None:
-        await self._transaction(lambda db: gate_records.move_place(db, line_id, person_key, number))
+        await self._statements(lambda db: gate_records.move_place(db, line_id, person_key, number))
 
     async def claim_verification(
         self, person_key: str, device_id: str, now: float, hold_seconds: int
     ) -> VerificationOutcome:
-        return await self._transaction(
+        return await self._statements(
             lambda db: gate_records.claim_verification(db, person_key, device_id, now, hold_seconds)
         )

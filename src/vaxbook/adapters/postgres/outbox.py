@@ -39,7 +39,7 @@ class PostgresOutbox:
         async def take(db: Any) -> list[Any]:
             return list(await db.fetch(_CLAIM, now, now + timedelta(seconds=lease_seconds), token, limit))
 
-        rows = await self._ledger.in_transaction(take)
+        rows = await self._ledger.one_statement(take)  # claiming and locking are one UPDATE
         return sorted(
             (OutboxMessage(r[0], NoticeKind(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows),
             key=lambda m: (m.due_at, m.id),
@@ -57,22 +57,22 @@ class PostgresOutbox:
                 state.value, retry_at, error, message.id, message.claim,
             ))
 
-        return await self._ledger.in_transaction(mark) == "UPDATE 1"
+        return await self._ledger.one_statement(mark) == "UPDATE 1"
 
     async def counts(self) -> dict[NoticeState, int]:
-        rows = await self._ledger.in_transaction(
+        rows = await self._ledger.one_statement(
             lambda db: db.fetch("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         )
         return {NoticeState(state): int(count) for state, count in rows}
 
     async def contact_of(self, person_key: str) -> str | None:
-        found = await self._ledger.in_transaction(
+        found = await self._ledger.one_statement(
             lambda db: db.fetchval("SELECT sealed FROM contacts WHERE person_key = $1", person_key)
         )
         return str(found) if found is not None else None
 
     async def last_dose_day(self) -> date | None:
-        found = await self._ledger.in_transaction(lambda db: db.fetchval("SELECT MAX(day) FROM slots"))
+        found = await self._ledger.one_statement(lambda db: db.fetchval("SELECT MAX(day) FROM slots"))
         return found if isinstance(found, date) else None
 
     async def purge_contacts(self) -> int:

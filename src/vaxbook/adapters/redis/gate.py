@@ -21,6 +21,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any, Literal, Protocol
 
@@ -134,6 +135,33 @@ class RedisGate:
             "hit", [f"{self._prefix}limit:{{{key}}}"], [repr(now), limit, repr(float(period)), cost]
         )
         return None if wait is None else float(wait)
+
+    async def hits(self, checks: Sequence[tuple[str, int, float]], now: float) -> list[float | None]:
+        # One pipeline of the hit script (EVALSHA, no SCRIPT EXISTS first, as redis-py's pipelined
+        # Script objects would send): three round trips fewer for a verification's four limits.
+        # Not a transaction: each key is its own hash tag, on whichever Redis Cluster slot.
+        keys = [f"{self._prefix}limit:{{{key}}}" for key, _, _ in checks]
+        if self._permits is not None:
+            # redis-py's cluster pipeline refuses scripts: the calls go out at once instead, each
+            # to its key's shard (as spend_for_write's do).
+            found = await asyncio.gather(*(
+                self._run("hit", [key], [repr(now), limit, repr(float(period)), 1])
+                for key, (_, limit, period) in zip(keys, checks, strict=True)
+            ))
+            return [None if wait is None else float(wait) for wait in found]
+        sha = self._scripts["hit"].sha
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, (_, limit, period) in zip(keys, checks, strict=True):
+                pipe.evalsha(sha, 1, key, repr(now), limit, repr(float(period)), 1)
+            answers = await pipe.execute(raise_on_error=False)
+        waits: list[float | None] = []
+        for key, (_, limit, period), found in zip(keys, checks, answers, strict=True):
+            if isinstance(found, NoScriptError):  # Redis restarted and forgot it: this one ran nothing
+                found = await self._run("hit", [key], [repr(now), limit, repr(float(period)), 1])
+            elif isinstance(found, Exception):
+                raise found
+            waits.append(None if found is None else float(found))
+        return waits
 
     # verification and devices ---------------------------------------------------------
     async def claim_verification(

@@ -28,6 +28,7 @@ from vaxbook.domain.booking import (
     Clinic,
     ClinicFree,
     ClinicListRow,
+    DistrictFree,
     NewSlot,
     RegionFree,
     Slot,
@@ -102,6 +103,14 @@ class SqliteLedger(SqliteFigures, SqliteOperators):
         row = self._conn.execute("SELECT number FROM line_places WHERE line_id = ? AND person_key = ?",
                                  (line_id, person_key)).fetchone()
         return int(row[0]) if row else None
+
+    async def standing(self, line_id: str, person_key: str) -> tuple[bool, int | None]:
+        row = self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE person_key = ? AND cancelled_at IS NULL),"
+            " (SELECT number FROM line_places WHERE line_id = ? AND person_key = ?)",
+            (person_key, line_id, person_key),
+        ).fetchone()
+        return bool(row[0]), None if row[1] is None else int(row[1])
 
     async def hold_place(self, line_id: str, person_key: str, number: int) -> int:
         with transaction(self._conn) as db:
@@ -208,6 +217,15 @@ class SqliteLedger(SqliteFigures, SqliteOperators):
             (*groups, since.isoformat()),
         ).fetchall()
         return [RegionFree(name, free) for name, free in rows]
+
+    async def district_free(self, groups: tuple[int, ...], since: date) -> list[DistrictFree]:
+        rows = self._conn.execute(
+            f"SELECT c.sido, c.sigungu, {_FREE} FROM shares sh JOIN slots s ON s.id = sh.slot_id"
+            f" JOIN clinics c ON c.id = s.clinic_id WHERE sh.grp IN ({_marks(groups)})"
+            " AND s.day >= ? GROUP BY c.sido, c.sigungu",
+            (*groups, since.isoformat()),
+        ).fetchall()
+        return [DistrictFree(sido, sigungu, free) for sido, sigungu, free in rows]
 
     async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]:
         rows = self._conn.execute(

@@ -1,0 +1,76 @@
+"""Free first-dose places by region, read once per worker per `cache_seconds` for everyone.
+
+The province list, a province's district list and the waiting room's sold-out check are
+sums over the same rows. Asked one by one they were the ledger's costliest reads of the
+journey (docs/benchmarks.md: 13 ms of PostgreSQL per district list over 200 clinics,
+asked by nearly every person); here one read per share order gives all three, so the
+database's work stays the same however many people browse. `cache_seconds` is the
+documented staleness of free counts (`browse_cache_seconds`); 0 reads on every call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from vaxbook.domain.booking import DistrictFree, RegionFree
+from vaxbook.ports import Ledger
+from vaxbook.services.single_flight import SingleFlight
+
+Key = tuple[tuple[int, ...], date]
+
+
+@dataclass(frozen=True)
+class RegionCounts:
+    """One read's sums, built once: the same list objects while the read is kept (their JSON is
+    encoded once, web/api/hot_wire.encoded)."""
+
+    provinces: list[RegionFree]
+    districts: dict[str, list[RegionFree]]
+    total: int
+    read_at: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def of(cls, rows: list[DistrictFree]) -> RegionCounts:
+        by_province: defaultdict[str, list[RegionFree]] = defaultdict(list)
+        for row in rows:
+            by_province[row.sido].append(RegionFree(row.sigungu, row.free))
+        # Code point order: the ledgers' ORDER BY ... COLLATE "C" (SQLite: BINARY).
+        districts = {sido: sorted(found, key=lambda r: r.name) for sido, found in by_province.items()}
+        provinces = [RegionFree(sido, sum(r.free for r in districts[sido])) for sido in sorted(districts)]
+        return cls(provinces, districts, sum(r.free for r in rows))
+
+
+class FreeCounts:
+    def __init__(self, ledger: Ledger, cache_seconds: float) -> None:
+        self._ledger = ledger
+        self._cache_seconds = cache_seconds
+        self._kept: dict[Key, RegionCounts] = {}
+        self._reads: SingleFlight[RegionCounts] = SingleFlight()
+
+    async def provinces(self, groups: tuple[int, ...], since: date) -> list[RegionFree]:
+        return (await self.counts(groups, since)).provinces
+
+    async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]:
+        return (await self.counts(groups, since)).districts.get(sido, [])
+
+    async def total(self, groups: tuple[int, ...], since: date) -> int:
+        return (await self.counts(groups, since)).total
+
+    async def counts(self, groups: tuple[int, ...], since: date) -> RegionCounts:
+        key = (groups, since)
+        kept = self._kept.get(key)
+        if kept is not None and time.monotonic() - kept.read_at < self._cache_seconds:
+            return kept
+        return await self._reads.run(key, lambda: self._read(key))
+
+    async def _read(self, key: Key) -> RegionCounts:
+        counts = RegionCounts.of(await self._ledger.district_free(*key))
+        if self._cache_seconds > 0:
+            # Keys are share orders and days: a handful per campaign, so the dict stays small;
+            # a day that has passed is dropped with the next read.
+            self._kept = {k: v for k, v in self._kept.items() if k[1] >= key[1]}
+            self._kept[key] = counts
+        return counts

@@ -1,0 +1,39 @@
+"""FreeCounts: the region lists and the sold-out total from one ledger read, kept for its interval."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.journey import add_clinic_with_slot
+from vaxbook.bootstrap import Container
+from vaxbook.domain.inventory import share_order
+from vaxbook.services.free_counts import FreeCounts
+
+GROUPS = tuple(share_order(3))
+SINCE = date(2021, 8, 13)
+
+
+async def test_the_sums_are_what_the_ledger_counts_one_by_one(services: Container) -> None:
+    """Provinces, each province's districts and the total: the ledger's own per-list answers."""
+    await add_clinic_with_slot(services.clinics, "C1", first_capacity=30)
+    await add_clinic_with_slot(services.clinics, "C2", sigungu="중구", first_capacity=20)
+    await add_clinic_with_slot(services.clinics, "C3", sido="부산광역시", sigungu="해운대구")
+    counts = FreeCounts(services.ledger, 0.0)
+    assert await counts.provinces(GROUPS, SINCE) == await services.ledger.provinces(GROUPS, SINCE)
+    for sido in ("서울특별시", "부산광역시", "제주특별자치도"):
+        expected = await services.ledger.districts(sido, GROUPS, SINCE)
+        assert await counts.districts(sido, GROUPS, SINCE) == expected
+    assert await counts.total(GROUPS, SINCE) == await services.ledger.free_first_doses(GROUPS, SINCE) > 0
+
+
+async def test_one_read_is_kept_for_its_interval(services: Container) -> None:
+    """Within cache_seconds every list comes from the same read (the same objects, stale by up to
+    that long); with 0 each call reads the ledger again."""
+    await add_clinic_with_slot(services.clinics, "C1")
+    kept, exact = FreeCounts(services.ledger, 60.0), FreeCounts(services.ledger, 0.0)
+    first = await kept.counts(GROUPS, SINCE)
+    await add_clinic_with_slot(services.clinics, "C2", sido="부산광역시", sigungu="해운대구")
+    assert await kept.counts(GROUPS, SINCE) is first
+    assert [p.name for p in await kept.provinces(GROUPS, SINCE)] == ["서울특별시"]
+    assert [p.name for p in await exact.provinces(GROUPS, SINCE)] == ["부산광역시", "서울특별시"]
+    assert await kept.counts(GROUPS, date(2021, 8, 14)) is not first  # another day is another read
