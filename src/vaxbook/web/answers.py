@@ -1,6 +1,6 @@
 """Answers by status code, counted per worker and added up in the gate for the console.
 
-The middleware only increments a dict entry per answer; a background task of each worker
+The edge (web/edge.py) only increments a dict entry per answer; a background task of each worker
 hands the counts to the console service every second (ConsoleService.record), which adds
 them to the gate's 10-second buckets and, once per bucket cluster-wide, samples the rush.
 """
@@ -13,8 +13,6 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vaxbook.services.console import ConsoleService
 
@@ -34,26 +32,6 @@ class AnswerCounts:
     def drain(self) -> dict[int, int]:
         counts, self._counts = dict(self._counts), Counter()
         return counts
-
-
-class CountAnswers:
-    """ASGI middleware: every HTTP answer's status goes into `counts`."""
-
-    def __init__(self, app: ASGIApp, counts: AnswerCounts) -> None:
-        self.app = app
-        self.counts = counts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def counted(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.counts.add(int(message["status"]))
-            await send(message)
-
-        await self.app(scope, receive, counted)
 
 
 @asynccontextmanager

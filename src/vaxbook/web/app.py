@@ -13,17 +13,18 @@ from fastapi.responses import JSONResponse
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
 from vaxbook.ports import BackendBusy, Clock
-from vaxbook.web.answers import AnswerCounts, CountAnswers, recording
+from vaxbook.web.answers import AnswerCounts, recording
 from vaxbook.web.api.hot import HotRoutes
 from vaxbook.web.api.problem_docs import document_problems
 from vaxbook.web.api.routes import router as api_router
 from vaxbook.web.container import container
 from vaxbook.web.docs import install_docs
+from vaxbook.web.edge import Edge
 from vaxbook.web.headers import SecurityHeaders
-from vaxbook.web.limits import BodyLimits, TransportLimits
+from vaxbook.web.limits import BodyLimits
 from vaxbook.web.metrics import forget_worker
 from vaxbook.web.metrics import router as metrics_router
-from vaxbook.web.observe import RequestObserver
+from vaxbook.web.observe import Observer
 from vaxbook.web.pages.routes import router as pages_router
 from vaxbook.web.problems import install_problem_handlers
 
@@ -63,16 +64,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     install_problem_handlers(app)
     install_docs(app)
-    # Added inner first: SecurityHeaders checks the Host and heads every answer, the limits' too;
-    # the hot routes answer inside both (web/api/hot.py).
+    # Added inner first: the hot routes answer inside the edge (web/api/hot.py), which observes
+    # and counts every answer, refusals before routing too, checks the Host, heads every answer
+    # and bounds the body (web/edge.py).
     app.add_middleware(HotRoutes)
-    app.add_middleware(TransportLimits, limits=BodyLimits(
-        settings.max_json_body_bytes, settings.max_form_body_bytes, settings.body_timeout_seconds))
-    app.add_middleware(SecurityHeaders, allowed_hosts=settings.allowed_hosts,
-                       hsts_seconds=settings.hsts_seconds)
-    app.add_middleware(CountAnswers, counts=answers)  # the console's answers by status
-    # Outermost: every answer is counted and logged, refusals before routing too.
-    app.add_middleware(RequestObserver, access_log=settings.access_log)
+    app.add_middleware(
+        Edge,
+        observer=Observer(access_log=settings.access_log),
+        counts=answers,  # the console's answers by status
+        headers=SecurityHeaders(settings.allowed_hosts, settings.hsts_seconds),
+        limits=BodyLimits(settings.max_json_body_bytes, settings.max_form_body_bytes,
+                          settings.body_timeout_seconds),
+    )
     document_problems(app)
     app.include_router(api_router)
     app.include_router(pages_router)

@@ -11,48 +11,42 @@
   framework builds (the trailing-slash redirect) can point at an attacker's host.
 
 Written by hand rather than with starlette's TrustedHostMiddleware so that its refusal is
-application/problem+json like every other one; the matching rules are the same.
+application/problem+json like every other one; the matching rules are the same. Plain
+functions the edge (web/edge.py) calls, so no answer pays for a middleware layer of its own.
 """
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from vaxbook.domain.errors import Problem
-from vaxbook.web.limits import send_problem
+Headers = list[tuple[bytes, bytes]]
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, allowed_hosts: list[str], hsts_seconds: int) -> None:
-        self.app = app
+    """The host check and the headers to add, worked out once: the edge (web/edge.py) calls them."""
+
+    def __init__(self, allowed_hosts: list[str], hsts_seconds: int) -> None:
         self.allowed_hosts = [host.lower() for host in allowed_hosts]
-        self.hsts = f"max-age={hsts_seconds}; includeSubDomains" if hsts_seconds else None
+        hsts = (b"strict-transport-security", f"max-age={hsts_seconds}; includeSubDomains".encode("latin-1"))
+        # The headers an answer may get, by (under /api/, over HTTPS), built once, not per answer.
+        self._wanted = {(api, https): tuple(header for header, wanted in (
+            (NOSNIFF, True), (NO_STORE, api), (hsts, https and hsts_seconds > 0)) if wanted)
+            for api in (False, True) for https in (False, True)}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if not host_allowed(_host(scope), self.allowed_hosts):
-            await send_problem(send, Problem.INVALID_HOST, scope["path"])
-            return
-        api = scope["path"].startswith("/api/")
-        hsts = self.hsts if scope.get("scheme") == "https" else None
+    def allows(self, scope: Scope) -> bool:
+        return host_allowed(_host(scope), self.allowed_hosts)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # Plain list work, not MutableHeaders: this runs on every answer (docs/benchmarks.md).
-                raw = list(message.get("headers", []))
-                names = {bytes(name).lower() for name, _ in raw}
-                if b"x-content-type-options" not in names:
-                    raw.append((b"x-content-type-options", b"nosniff"))
-                if api and b"cache-control" not in names:
-                    raw.append((b"cache-control", b"no-store"))
-                if hsts and b"strict-transport-security" not in names:
-                    raw.append((b"strict-transport-security", hsts.encode("latin-1")))
-                message["headers"] = raw
-            await send(message)
+    def wanted(self, scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+        """The headers this request's answer gets unless the route set them itself."""
+        return self._wanted[scope["path"].startswith("/api/"), scope.get("scheme") == "https"]
 
-        await self.app(scope, receive, send_with_headers)
+
+def completed(headers: Headers, wanted: tuple[tuple[bytes, bytes], ...]) -> Headers:
+    """The answer's headers and each wanted one it lacks (a route's own Cache-Control stays)."""
+    names = {name.lower() for name, _ in headers}  # plain list work, not MutableHeaders: every answer
+    return [*headers, *(header for header in wanted if header[0] not in names)]
 
 
 def _host(scope: Scope) -> str:

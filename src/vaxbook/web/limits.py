@@ -1,6 +1,6 @@
 """Request bodies bounded while they stream in, before any route (or authentication) runs.
 
-An ASGI middleware, outside FastAPI: a body's media type is checked and its bytes are
+Called by the edge (web/edge.py), outside FastAPI: a body's media type is checked and its bytes are
 counted as they arrive, so a 1 GB body to an endpoint that would answer 401 costs at most
 the limit in memory. The whole body must arrive within a deadline (slow-drip bodies).
 Header sizes, header counts, header timeouts and the connection cap are enforced one
@@ -13,7 +13,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.web.problems import problem_body, status_of
@@ -46,40 +46,32 @@ async def send_problem(send: Send, code: Problem, instance: str | None = None) -
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-class TransportLimits:
-    """Refuses a body of the wrong media type (415), over its limit (413) or too slow (408)."""
+async def bounded_receive(scope: Scope, receive: Receive, send: Send, limits: BodyLimits) -> Receive | None:
+    """The app's `receive`, with the body read within its limits; None when refused (answered here).
 
-    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
-        self.app = app
-        self.limits = limits
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length, chunked, media_type = _body_headers(scope)
-        if not chunked and not length:  # no body: nothing to bound
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        api = path.startswith("/api/")
-        limit = self.limits.json_bytes if api else self.limits.form_bytes
-        if media_type not in (JSON_TYPES if api else FORM_TYPES):
-            await send_problem(send, Problem.UNSUPPORTED_MEDIA_TYPE, path)
-            return
-        if length is not None and length > limit:  # refused before a single body byte is read
-            await send_problem(send, Problem.BODY_TOO_LARGE, path)
-            return
-        try:
-            async with asyncio.timeout(self.limits.timeout_seconds):
-                body = await _read_at_most(receive, limit)
-        except TimeoutError:
-            await send_problem(send, Problem.REQUEST_TIMEOUT, path)
-            return
-        if body is None:
-            await send_problem(send, Problem.BODY_TOO_LARGE, path)
-            return
-        await self.app(scope, _replay(body, receive), send)
+    Refuses a body of the wrong media type (415), over its limit (413) or too slow (408)."""
+    length, chunked, media_type = _body_headers(scope)
+    if not chunked and not length:  # no body: nothing to bound
+        return receive
+    path: str = scope["path"]
+    api = path.startswith("/api/")
+    limit = limits.json_bytes if api else limits.form_bytes
+    if media_type not in (JSON_TYPES if api else FORM_TYPES):
+        await send_problem(send, Problem.UNSUPPORTED_MEDIA_TYPE, path)
+        return None
+    if length is not None and length > limit:  # refused before a single body byte is read
+        await send_problem(send, Problem.BODY_TOO_LARGE, path)
+        return None
+    try:
+        async with asyncio.timeout(limits.timeout_seconds):
+            body = await _read_at_most(receive, limit)
+    except TimeoutError:
+        await send_problem(send, Problem.REQUEST_TIMEOUT, path)
+        return None
+    if body is None:
+        await send_problem(send, Problem.BODY_TOO_LARGE, path)
+        return None
+    return _replay(body, receive)
 
 
 async def _read_at_most(receive: Receive, limit: int) -> bytes | None:

@@ -1,22 +1,22 @@
 """Every request measured and logged once: request id, route template, status, duration.
 
-A plain ASGI middleware, outermost, so it also sees the answers refused before routing.
-The route is the template the request matched (`/api/clinics/{clinic_id}/slots`), never the
-raw path, so neither a metric label nor a log line can carry what a client put in a URL.
+Called by the edge (web/edge.py), outermost, so it also sees the answers refused before
+routing. The route is the template the request matched (`/api/clinics/{clinic_id}/slots`),
+never the raw path, so neither a metric label nor a log line can carry what a client put in
+a URL.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import secrets
-import time
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from vaxbook.observability import REQUEST_ID
+from starlette.types import Scope
 
 REQUESTS = Counter("vaxbook_http_requests", "HTTP answers by route template, method and status",
                    ["route", "method", "status"])
@@ -31,50 +31,54 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 access = logging.getLogger("vaxbook.access")
 
 
+class _Ids:
+    """Request ids made here: a random per-process prefix and a counter, 16 hex characters.
+
+    Unique across workers and restarts without reading the OS's random source per request
+    (secrets.token_hex cost ~2 us, a getrandom call, on every answer); an id names a request
+    in the logs, it guards nothing, so it need not be unpredictable."""
+
+    def __init__(self) -> None:
+        self.renew()
+        os.register_at_fork(after_in_child=self.renew)  # a forked worker must not repeat its parent's ids
+
+    def renew(self) -> None:
+        self.prefix = secrets.token_hex(4)
+        self.counter = itertools.count(secrets.randbelow(1 << 32))
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.counter) & 0xFFFFFFFF:08x}"
+
+
+_ids = _Ids()
+
+
 def route_of(scope: Scope) -> str:
     route = scope.get("route")
     return str(getattr(route, "path_format", None) or getattr(route, "path", UNMATCHED))
 
 
-def _incoming_id(scope: Scope) -> str | None:
+def request_id_of(scope: Scope) -> str:
+    """The sane id a proxy or client sent, or a new one."""
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            return value.decode("ascii") if _SANE_ID.fullmatch(value) else None
-    return None
+            if _SANE_ID.fullmatch(value):
+                return str(value.decode("ascii"))
+            break
+    return _ids.next()
 
 
-class RequestObserver:
-    def __init__(self, app: ASGIApp, access_log: bool = True) -> None:
-        self.app = app
+class Observer:
+    """The metrics and the access line of one answer."""
+
+    def __init__(self, access_log: bool = True) -> None:
         self.access_log = access_log
         # Label children cached: .labels() takes a lock and builds a key on every call.
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        request_id = _incoming_id(scope) or secrets.token_hex(8)
-        header = (b"x-request-id", request_id.encode("ascii"))
-        token = REQUEST_ID.set(request_id)
-        status = 500  # what the server sends if the app fails before answering
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_observed)
-        finally:
-            seconds = time.perf_counter() - started
-            self._record(route_of(scope), scope["method"], status, seconds)
-            REQUEST_ID.reset(token)
-
-    def _record(self, route: str, method: str, status: int, seconds: float) -> None:
+    def record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = route_of(scope)
+        method = scope["method"]
         method = method if method in _METHODS else "OTHER"
         key = (route, method, status)
         children = self._children.get(key)

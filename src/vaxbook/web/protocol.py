@@ -8,7 +8,8 @@ uvicorn lacks (measured in docs/operations.md, "Transport limits and reverse pro
   number, and uvicorn's only bound (`h11_max_incomplete_event_size`) applies to h11 alone and
   answers a bare 400;
 - a cap on open connections, refused when they connect (503): uvicorn's `limit_concurrency`
-  refuses only requests, after reading their headers, and leaves the idle sockets open.
+  refuses only requests, after reading their headers, and leaves the idle sockets open;
+- an answer's head and body in one socket write (web/coalesce.py), not uvicorn's two.
 
 Refusals are application/problem+json like every other, sent before the app sees a byte.
 Bodies are bounded in the app (web/limits.py). This subclasses a uvicorn class and overrides
@@ -22,7 +23,7 @@ import asyncio
 import functools
 import http
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -30,6 +31,7 @@ from uvicorn.server import ServerState
 
 from vaxbook.config import Settings
 from vaxbook.domain.errors import Problem
+from vaxbook.web.coalesce import CoalescingTransport
 from vaxbook.web.limits import problem_message
 
 
@@ -76,6 +78,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.refuse(Problem.TOO_MANY_CONNECTIONS)
             return
         super().connection_made(transport)
+        # Head and body of an answer in one write (web/coalesce.py); the flow control above
+        # keeps the real transport, so pausing and draining still see the socket's own buffer.
+        self.transport = cast(asyncio.Transport, CoalescingTransport(transport, self.loop))
         self.arm_header_timer()  # an idle socket that never sends a byte is closed too
 
     def connection_lost(self, exc: Exception | None) -> None:
