@@ -61,6 +61,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
         docs_url=None,  # served by install_docs without a CDN
         redoc_url=None,
+        # FastAPI's native OpenTelemetry off: vaxbook reports through Prometheus and its JSON
+        # log (docs/operators.md), and with it on every request, hot ones too, looked up three
+        # OTEL_* environment variables for providers nobody set (~5 us, docs/benchmarks.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_problem_handlers(app)
     install_docs(app)
