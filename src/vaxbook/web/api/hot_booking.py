@@ -51,7 +51,7 @@ def _headers(scope: Scope) -> tuple[str | None, str | None, str | None]:
 
 
 async def _body(receive: Receive) -> bytes:
-    """The whole body: TransportLimits has read it within its limit and time (and replays it)."""
+    """The whole body: the edge (web/limits.py) has read it within its limit and time (and replays it)."""
     chunks = []
     while True:
         message = await receive()

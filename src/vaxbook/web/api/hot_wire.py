@@ -49,7 +49,7 @@ class AskTheApp(Exception):  # a signal to hand the request on, not an error
 
 
 async def read_body(receive: Receive) -> bytes:
-    """The whole body (TransportLimits has bounded its size and time already)."""
+    """The whole body (the edge, web/limits.py, has bounded its size and time already)."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
