@@ -167,10 +167,13 @@ class Ledger(FiguresLedger, Protocol):
         ...
 
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
     ) -> VerificationOutcome:
         """The gate's rule on the durable record: refuse another device, or a second verification,
-        within hold_seconds of the last one; else record this one (device and time)."""
+        within hold_seconds of the last one; else record this one (device, time and reference).
+
+        The same verification again (same device and provider reference) within the hold is
+        ok and changes nothing: it is the client retrying an answer it lost."""
         ...
 
     # bulk loading (issue 10): one transaction per file, kept only if nothing is refused
@@ -269,10 +272,12 @@ class Gate(Protocol):
         ...
 
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
     ) -> VerificationOutcome:
         """Atomically: refuse if another device holds the person, or the person verified
-        within hold_seconds; else record the verification and bind the device."""
+        within hold_seconds; else record the verification (with its reference) and bind the
+        device. The same verification again (same device and reference) within the hold is ok
+        and changes nothing (no new hold): a retry of an answer that was lost."""
         ...
 
     async def device_holder(self, person_key: str, now: float) -> str | None: ...

@@ -51,29 +51,53 @@ def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 async def test_one_verification_per_hold(gate: Gate) -> None:
     """A second verification within the hold is refused with the time left, and allowed after it."""
-    assert (await gate.claim_verification("p1", "d1", T0, 600)).ok
-    again = await gate.claim_verification("p1", "d1", T0 + 100, 600)
+    assert (await gate.claim_verification("p1", "d1", T0, 600, reference="r1")).ok
+    again = await gate.claim_verification("p1", "d1", T0 + 100, 600, reference="r2")
     assert not again.ok and again.retry_after == pytest.approx(500)
-    assert (await gate.claim_verification("p1", "d1", T0 + 600, 600)).ok
+    assert (await gate.claim_verification("p1", "d1", T0 + 600, 600, reference="r3")).ok
 
 
 async def test_first_device_keeps_the_person(gate: Gate) -> None:
     """Another device is refused until the binding ends; then it may take over."""
-    assert (await gate.claim_verification("p1", "d1", T0, 600)).ok
-    other = await gate.claim_verification("p1", "d2", T0 + 10, 600)
+    assert (await gate.claim_verification("p1", "d1", T0, 600, reference="r1")).ok
+    other = await gate.claim_verification("p1", "d2", T0 + 10, 600, reference="r1")
     assert not other.ok and other.device_bound_until == pytest.approx(T0 + 600)
     assert await gate.device_holder("p1", T0 + 10) == "d1"
     assert await gate.device_holder("p1", T0 + 600) is None
-    assert (await gate.claim_verification("p1", "d2", T0 + 601, 600)).ok
+    assert (await gate.claim_verification("p1", "d2", T0 + 601, 600, reference="r2")).ok
     assert await gate.device_holder("p1", T0 + 602) == "d2"
 
 
 async def test_concurrent_claims_let_exactly_one_device_win(gate: Gate) -> None:
     """Twenty devices verifying one person at the same instant: exactly one is bound."""
     outcomes = await asyncio.gather(
-        *(gate.claim_verification("p1", f"d{i}", T0, 600) for i in range(20))
+        *(gate.claim_verification("p1", f"d{i}", T0, 600, reference=f"r{i}") for i in range(20))
     )
     assert sum(o.ok for o in outcomes) == 1
+
+
+async def test_the_same_verification_retried_is_ok_without_a_new_hold(gate: Gate) -> None:
+    """The same device and reference again within the hold is ok and changes nothing: another
+    reference is still told the first hold's time left, another device the first binding's end."""
+    assert (await gate.claim_verification("p1", "d1", T0, 600, reference="r1")).ok
+    assert (await gate.claim_verification("p1", "d1", T0 + 30, 600, reference="r1")).ok
+    other = await gate.claim_verification("p1", "d1", T0 + 60, 600, reference="r2")
+    assert not other.ok and other.retry_after == pytest.approx(540)
+    elsewhere = await gate.claim_verification("p1", "d2", T0 + 60, 600, reference="r1")
+    assert not elsewhere.ok and elsewhere.device_bound_until == pytest.approx(T0 + 600)
+    assert await gate.device_holder("p1", T0 + 599) == "d1"
+    assert await gate.device_holder("p1", T0 + 600) is None  # the retry did not extend the binding
+    assert (await gate.claim_verification("p1", "d1", T0 + 600, 600, reference="r2")).ok
+
+
+async def test_concurrent_retries_of_one_verification_all_succeed_with_one_hold(gate: Gate) -> None:
+    """Twenty claims of one verification at once all succeed; the hold is the one of the first."""
+    outcomes = await asyncio.gather(
+        *(gate.claim_verification("p1", "d1", T0 + i / 100, 600, reference="r1") for i in range(20))
+    )
+    assert all(o.ok for o in outcomes)
+    later = await gate.claim_verification("p1", "d1", T0 + 100, 600, reference="r2")
+    assert not later.ok and later.retry_after == pytest.approx(500, abs=0.2)
 
 
 async def test_one_place_per_person(gate: Gate) -> None:
@@ -392,7 +416,7 @@ async def test_a_write_spends_the_pass_and_frees_its_place_in_one_call(gate: Gat
 
 async def test_a_write_from_a_device_that_lost_the_person_spends_nothing(gate: Gate) -> None:
     """Another device verified since: "device", and the pass stays unspent for the bound device."""
-    assert (await gate.claim_verification("p1", "d2", T0, 600)).ok
+    assert (await gate.claim_verification("p1", "d2", T0, 600, reference="r1")).ok
     assert await gate.spend_for_write("L", "p1", "d1", 1, "k1", T0 + 1) == "device"
     assert await gate.spend_for_write("L", "p1", "d2", 1, "k2", T0 + 2) == "spent"
     assert await gate.spend_for_write("L", "p1", "d1", 1, "k2", T0 + 601) == "again"  # binding lapsed

@@ -143,20 +143,44 @@ async def test_a_place_once_held_is_the_one_returned(ledger: Ledger) -> None:
 async def test_one_verification_per_hold_and_one_device_on_the_durable_record(ledger: Ledger) -> None:
     """Within the hold a second device is refused until the hold ends and the same device is told
     to wait; after it, anyone may verify again."""
-    assert (await ledger.claim_verification("p", "phone", 1000.0, 600)).ok
-    other = await ledger.claim_verification("p", "laptop", 1100.0, 600)
+    assert (await ledger.claim_verification("p", "phone", 1000.0, 600, reference="r1")).ok
+    other = await ledger.claim_verification("p", "laptop", 1100.0, 600, reference="r1")
     assert not other.ok and other.device_bound_until == 1600.0
-    again = await ledger.claim_verification("p", "phone", 1100.0, 600)
+    again = await ledger.claim_verification("p", "phone", 1100.0, 600, reference="r2")
     assert not again.ok and again.retry_after == 500.0
-    assert (await ledger.claim_verification("p", "laptop", 1600.0, 600)).ok
+    assert (await ledger.claim_verification("p", "laptop", 1600.0, 600, reference="r3")).ok
 
 
 async def test_two_devices_verifying_one_person_at_once_cannot_both_win(ledger: Ledger) -> None:
     """Ten devices claim the same person at the same moment: exactly one is bound."""
     outcomes = await asyncio.gather(
-        *(ledger.claim_verification("p", f"device-{i}", 1000.0, 600) for i in range(10))
+        *(ledger.claim_verification("p", f"device-{i}", 1000.0, 600, reference=f"r{i}") for i in range(10))
     )
     assert sum(o.ok for o in outcomes) == 1
+
+
+async def test_the_same_verification_retried_is_ok_on_the_durable_record(ledger: Ledger) -> None:
+    """The same device and reference again within the hold is ok and keeps the first hold; another
+    reference or another device is refused as before, and after the hold a new one is recorded."""
+    assert (await ledger.claim_verification("p", "phone", 1000.0, 600, reference="r1")).ok
+    assert (await ledger.claim_verification("p", "phone", 1030.0, 600, reference="r1")).ok
+    other = await ledger.claim_verification("p", "phone", 1060.0, 600, reference="r2")
+    assert not other.ok and other.retry_after == 540.0
+    elsewhere = await ledger.claim_verification("p", "laptop", 1060.0, 600, reference="r1")
+    assert not elsewhere.ok and elsewhere.device_bound_until == 1600.0
+    assert (await ledger.claim_verification("p", "phone", 1600.0, 600, reference="r2")).ok
+    stale = await ledger.claim_verification("p", "phone", 1601.0, 600, reference="r1")
+    assert not stale.ok and stale.retry_after == 599.0  # the new record's reference is r2
+
+
+async def test_concurrent_retries_of_one_verification_all_succeed_durably(ledger: Ledger) -> None:
+    """Twenty claims of one verification at once all succeed, with one record: the first's time."""
+    outcomes = await asyncio.gather(
+        *(ledger.claim_verification("p", "phone", 1000.0 + i / 100, 600, reference="r1") for i in range(20))
+    )
+    assert all(o.ok for o in outcomes)
+    later = await ledger.claim_verification("p", "phone", 1100.0, 600, reference="r2")
+    assert not later.ok and later.retry_after == pytest.approx(500, abs=0.2)  # whichever came first
 
 
 async def test_a_place_moved_to_the_back_is_the_one_held_after(ledger: Ledger) -> None:

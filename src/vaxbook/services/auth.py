@@ -187,6 +187,10 @@ class AuthService:
         Besides the 5 tries of one request, every try counts against the person's wrong
         codes before the code is checked (so a thousand tries at once cannot all slip in);
         a right code is given back.
+
+        The same request confirmed again from the same device (its answer was lost: a node
+        killed mid-request, a 503 after the claim was recorded) is a replay, not a second
+        verification: it gets an identity token again, within the request's own 3 minutes.
         """
         self._require_issuer()
         require_device(device_id)
@@ -203,11 +207,15 @@ class AuthService:
         await self._throttle.give_back(counted)
         now = self._clock.now().timestamp()
         # The ledger's record decides first: it survives a gate that lost its state, so a
-        # second device or a second verification within the hold is refused even then.
-        outcome = await self._ledger.claim_verification(pending.person, device_id, now, self._hold_seconds)
+        # second device or a second verification within the hold is refused even then. Both
+        # record the provider's reference, so this request's own retry is let through.
+        reference = pending.reference
+        outcome = await self._ledger.claim_verification(
+            pending.person, device_id, now, self._hold_seconds, reference=reference
+        )
         if outcome.ok:
             outcome = await self._gate.claim_verification(
-                pending.person, device_id, now, self._hold_seconds
+                pending.person, device_id, now, self._hold_seconds, reference=reference
             )
         if outcome.device_bound_until is not None:
             until = datetime.fromtimestamp(outcome.device_bound_until, UTC)

@@ -70,7 +70,7 @@ class _Expiring:
 
 class MemoryGate:
     def __init__(self) -> None:
-        self._verified: dict[str, float] = {}  # person -> time the hold ends
+        self._verified: dict[str, tuple[float, str]] = {}  # person -> (time the hold ends, reference)
         self._devices: dict[str, tuple[str, float]] = {}  # person -> (device, until)
         self._lines: dict[str, _Line] = {}
         self._latest = 0.0  # the latest `now` a caller gave: the limits' clock
@@ -116,15 +116,17 @@ class MemoryGate:
 
     # verification and devices ---------------------------------------------------------
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
     ) -> VerificationOutcome:
         bound = self._devices.get(person_key)
         if bound and bound[1] > now and bound[0] != device_id:
             return VerificationOutcome(ok=False, device_bound_until=bound[1])
-        held_until = self._verified.get(person_key, 0.0)
+        held_until, held_reference = self._verified.get(person_key, (0.0, ""))
         if held_until > now:
+            if bound and bound[1] > now and held_reference == reference:
+                return VerificationOutcome(ok=True)  # the same one retried: no new hold
             return VerificationOutcome(ok=False, retry_after=held_until - now)
-        self._verified[person_key] = now + hold_seconds
+        self._verified[person_key] = (now + hold_seconds, reference)
         self._devices[person_key] = (device_id, now + hold_seconds)
         return VerificationOutcome(ok=True)
 

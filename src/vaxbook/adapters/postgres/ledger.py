@@ -520,8 +520,8 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         await self._statements(lambda db: gate_records.move_place(db, line_id, person_key, number))
 
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
     ) -> VerificationOutcome:
-        return await self._statements(
-            lambda db: gate_records.claim_verification(db, person_key, device_id, now, hold_seconds)
-        )
+        return await self._statements(lambda db: gate_records.claim_verification(
+            db, person_key, device_id, now, hold_seconds, reference
+        ))

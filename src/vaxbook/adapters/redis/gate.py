@@ -165,10 +165,10 @@ class RedisGate:
 
     # verification and devices ---------------------------------------------------------
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
     ) -> VerificationOutcome:
         verdict, value = await self._run(
-            "claim_verification", [self._person(person_key)], [device_id, repr(now), hold_seconds]
+            "claim_verification", [self._person(person_key)], [device_id, repr(now), hold_seconds, reference]
         )
         if verdict == "device":
             return VerificationOutcome(ok=False, device_bound_until=float(value))

@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS line_places (
 CREATE TABLE IF NOT EXISTS verifications (
     person_key TEXT PRIMARY KEY,
     device TEXT NOT NULL,
-    verified_at REAL NOT NULL
+    verified_at REAL NOT NULL,
+    reference TEXT  -- the provider's reference of that verification: its retry replays
 ) WITHOUT ROWID;
 """
 
@@ -39,16 +40,20 @@ def move_place(db: sqlite3.Connection, line_id: str, person_key: str, number: in
 
 
 def claim_verification(
-    db: sqlite3.Connection, person_key: str, device_id: str, now: float, hold_seconds: int
+    db: sqlite3.Connection, person_key: str, device_id: str, now: float, hold_seconds: int,
+    reference: str,
 ) -> VerificationOutcome:
-    """The gate's claim_verification rule, on the durable record."""
-    row = db.execute("SELECT device, verified_at FROM verifications WHERE person_key = ?",
+    """The gate's claim_verification rule, on the durable record; the same verification retried
+    (same device and reference) within the hold is ok and changes nothing."""
+    row = db.execute("SELECT device, verified_at, reference FROM verifications WHERE person_key = ?",
                      (person_key,)).fetchone()
     if row is not None and row[1] + hold_seconds > now:
         until = float(row[1] + hold_seconds)
         if row[0] != device_id:
             return VerificationOutcome(ok=False, device_bound_until=until)
+        if row[2] == reference:
+            return VerificationOutcome(ok=True)
         return VerificationOutcome(ok=False, retry_after=until - now)
-    db.execute("INSERT OR REPLACE INTO verifications (person_key, device, verified_at) VALUES (?, ?, ?)",
-               (person_key, device_id, now))
+    db.execute("INSERT OR REPLACE INTO verifications (person_key, device, verified_at, reference)"
+               " VALUES (?, ?, ?, ?)", (person_key, device_id, now, reference))
     return VerificationOutcome(ok=True)

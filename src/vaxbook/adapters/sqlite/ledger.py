@@ -121,10 +121,10 @@ class SqliteLedger(SqliteFigures, SqliteOperators):
             gate_records.move_place(db, line_id, person_key, number)
 
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
     ) -> VerificationOutcome:
         with transaction(self._conn) as db:
-            return gate_records.claim_verification(db, person_key, device_id, now, hold_seconds)
+            return gate_records.claim_verification(db, person_key, device_id, now, hold_seconds, reference)
 
     # inventory -------------------------------------------------------------------------
     async def add_clinic(self, clinic: Clinic, key_hash: str) -> None:

@@ -158,6 +158,7 @@ BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 # Columns added to tables of existing files: (table, column, definition), added if missing.
 ADDED_COLUMNS = (
     ("clinics", "phone", "TEXT NOT NULL DEFAULT ''"),  # issue 10: clinics import
+    ("verifications", "reference", "TEXT"),  # a lost answer's retry replays (gate_records)
 )
 
 
