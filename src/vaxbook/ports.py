@@ -282,8 +282,9 @@ class Gate(Protocol):
 
     async def device_holder(self, person_key: str, now: float) -> str | None: ...
 
-    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
-        """Count one more code tried for a verification request; the total so far.
+    async def count_code_attempt(self, reference: str, ttl_seconds: int, cost: int = 1) -> int:
+        """Count one more code tried for a verification request; the total so far. A cost of
+        -1 gives a right code's try back, so only wrong codes use up the request's tries.
 
         Costs O(1) however many requests are live; the count is forgotten ttl_seconds
         after the first attempt."""
@@ -388,7 +389,11 @@ class IdentityProvider(Protocol):
     capacity: int
 
     async def send_code(self, phone: str, name: str) -> Challenge: ...
-    async def confirm(self, reference: str, code: str) -> bool: ...
+    async def confirm(self, reference: str, code: str) -> bool:
+        """Whether `code` is the one sent for `reference`. The same right code must confirm
+        again while the request lives (3 minutes): the retry of a lost answer asks again.
+        A provider that spends codes on first use needs to remember the ones it confirmed."""
+        ...
 
 
 class NotificationFailed(Exception):

@@ -123,3 +123,19 @@ async def test_concurrent_retries_of_one_verification_all_succeed_with_one_hold(
     assert fresh.status_code == 429 and int(fresh.headers["Retry-After"]) == 541
     running.clock.advance(minutes=9, seconds=1)
     assert (await _confirm(running, person, await _started(running, person))).status_code == 200
+
+
+async def test_retries_use_up_no_tries_and_wrong_codes_still_lock_the_request(running: Running) -> None:
+    """After 4 wrong codes the right one and two retries of it are 200 (a right code's try is
+    given back); a fifth wrong code is the last, and then even the right code is locked."""
+    person = Person(person_number(BORN_GROUP_3), "phone-1")
+    started = await _started(running, person)
+    wrong = {**started, "dev_code": "000000" if started["dev_code"] != "000000" else "111111"}
+    for left in (4, 3, 2, 1):
+        answer = await _confirm(running, person, wrong)
+        assert answer.status_code == 401 and answer.json()["attempts_left"] == left
+    assert [(await _confirm(running, person, started)).status_code for _ in range(3)] == [200] * 3
+    last = await _confirm(running, person, wrong)
+    assert last.status_code == 401 and last.json()["attempts_left"] == 0
+    locked = await _confirm(running, person, started)
+    assert locked.status_code == 429 and locked.json()["code"] == "verification_locked"

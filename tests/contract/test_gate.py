@@ -366,8 +366,11 @@ async def test_a_client_holds_at_most_its_share_of_a_method(gate: Gate) -> None:
 
 
 async def test_code_attempts_count_per_request_and_expire(gate: Gate) -> None:
-    """Tries are counted per request, and forgotten once the request's life is over."""
+    """Tries are counted per request (a right code's given back), and forgotten once the
+    request's life is over."""
     assert [await gate.count_code_attempt("r1", 1) for _ in range(3)] == [1, 2, 3]
+    assert await gate.count_code_attempt("r1", 1, cost=-1) == 2
+    assert await gate.count_code_attempt("r1", 1) == 3
     assert await gate.count_code_attempt("r2", 1) == 1
     await asyncio.sleep(1.2)
     assert await gate.count_code_attempt("r1", 1) == 1

@@ -53,6 +53,7 @@ class SimulatedProvider:
         return Challenge(reference=reference, dev_code=self._code(reference) if self._reveal else None)
 
     async def confirm(self, reference: str, code: str) -> bool:
+        # Nothing is spent: the same right code confirms again, as a lost answer's retry needs.
         code = code.strip()
         # compare_digest refuses non-ASCII text (a TypeError, not a mismatch): such a code is wrong.
         return code.isascii() and hmac.compare_digest(self._code(reference), code)

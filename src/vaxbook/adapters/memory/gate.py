@@ -106,12 +106,12 @@ class MemoryGate:
     async def hits(self, checks: Sequence[tuple[str, int, float]], now: float) -> list[float | None]:
         return [await self.hit(key, limit, period, now) for key, limit, period in checks]
 
-    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
+    async def count_code_attempt(self, reference: str, ttl_seconds: int, cost: int = 1) -> int:
         table = self._code_attempts.table(ttl_seconds)
         tries = table.get(reference)
         if tries is None:
             tries = table[reference] = [0.0]
-        tries[0] += 1  # changed in place: the entry keeps the expiry of the first attempt
+        tries[0] += cost  # changed in place: the entry keeps the expiry of the first attempt
         return int(tries[0])
 
     # verification and devices ---------------------------------------------------------

@@ -176,10 +176,10 @@ class RedisGate:
             return VerificationOutcome(ok=False, retry_after=float(value))
         return VerificationOutcome(ok=True)
 
-    async def count_code_attempt(self, reference: str, ttl_seconds: int) -> int:
+    async def count_code_attempt(self, reference: str, ttl_seconds: int, cost: int = 1) -> int:
         key = f"{self._prefix}code-attempts:{reference}"
         async with self._redis.pipeline(transaction=True) as pipe:
-            counted, _ = await pipe.incr(key).expire(key, ttl_seconds, nx=True).execute()
+            counted, _ = await pipe.incrby(key, cost).expire(key, ttl_seconds, nx=True).execute()
         return int(counted)
 
     async def device_holder(self, person_key: str, now: float) -> str | None:
