@@ -139,3 +139,11 @@ async def test_retries_use_up_no_tries_and_wrong_codes_still_lock_the_request(ru
     assert last.status_code == 401 and last.json()["attempts_left"] == 0
     locked = await _confirm(running, person, started)
     assert locked.status_code == 429 and locked.json()["code"] == "verification_locked"
+
+
+async def test_many_retries_of_a_code_right_at_once_never_lock_the_request(running: Running) -> None:
+    """A code right at once and eight retries of it, one after another, are all 200: more than
+    the request's 5 tries, so each retry's try was given back."""
+    person = Person(person_number(BORN_GROUP_3), "phone-1")
+    started = await _started(running, person)
+    assert [(await _confirm(running, person, started)).status_code for _ in range(9)] == [200] * 9

@@ -205,9 +205,13 @@ class AuthService:
             raise VaxbookError(Problem.VERIFICATION_CODE_WRONG, field="code",
                                attempts_left=MAX_CODE_TRIES - tries)
         await self._throttle.give_back(counted)
-        # A right code's try is given back too: the retry of a lost answer must not use up the
-        # request's tries, and every wrong code still counts before it is checked.
-        await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS, cost=-1)
+        if tries > 1:
+            # A right code's try is given back once the request was tried before (wrong codes,
+            # or this is the retry of a lost answer), so retries use up none of its tries; every
+            # wrong code still counts before it is checked. A first try keeps its count: that
+            # spares the common path (right at once) a round trip, and its retries still never
+            # lock the request (each is counted, then given back).
+            await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS, cost=-1)
         now = self._clock.now().timestamp()
         # The ledger's record decides first: it survives a gate that lost its state, so a
         # second device or a second verification within the hold is refused even then. Both
