@@ -99,14 +99,16 @@ async def problem(send: Send, error: VaxbookError, path: str) -> None:
 
 # Encoded answers of the services' cached reads, by the cached object itself: while a service
 # hands back the same list (its cache entry), its JSON is encoded once, not on every request.
-_ENCODED: LRUCache[int, tuple[Any, bytes]] = LRUCache(maxsize=4096)
+# Keyed by the builder too: one object (an empty list, say) may be answered by two routes.
+_ENCODED: LRUCache[tuple[int, Any], tuple[Any, bytes]] = LRUCache(maxsize=4096)
 
 
 def encoded(value: Any, build: Any) -> bytes:
     """orjson of `build(value)`, encoded once per `value` object (identity, kept alive here)."""
-    found = _ENCODED.get(id(value))
+    key = (id(value), build)
+    found = _ENCODED.get(key)
     if found is not None and found[0] is value:
         return found[1]
     body = orjson.dumps(build(value))
-    _ENCODED[id(value)] = (value, body)
+    _ENCODED[key] = (value, body)
     return body
