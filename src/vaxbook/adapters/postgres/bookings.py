@@ -24,15 +24,21 @@ from vaxbook.domain.notices import Notice
 from vaxbook.domain.standby import Holds
 
 SLOT_COLUMNS = 'id, clinic_id, day, start, "end", vaccine_id, first_capacity, second_capacity'
-_F = ", ".join(f"f.{c.strip()}" for c in SLOT_COLUMNS.split(","))
-_S = ", ".join(f"s.{c.strip()}" for c in SLOT_COLUMNS.split(","))
-_BOOKING = (
+
+
+def slot_columns(alias: str) -> str:
+    """SLOT_COLUMNS of the table named `alias` in a query."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in SLOT_COLUMNS.split(","))
+
+
+# A booking with both its slots and its clinic; booking_from reads the row.
+BOOKING_SELECT = (
     "SELECT b.id, b.person_key, b.masked_name, b.birth_date, b.share_group, b.created_at,"
-    f" b.cancelled_at, {_F}, {_S}, c.id, c.name, c.sido, c.sigungu, c.address"
+    f" b.cancelled_at, {slot_columns('f')}, {slot_columns('s')}, c.id, c.name, c.sido, c.sigungu, c.address"
     " FROM bookings b JOIN slots f ON f.id = b.first_slot_id"
     " LEFT JOIN slots s ON s.id = b.second_slot_id JOIN clinics c ON c.id = f.clinic_id"
-    " WHERE b.id = $1"
 )
+_BOOKING = BOOKING_SELECT + " WHERE b.id = $1"
 
 
 def new_booking_id() -> str:
@@ -46,13 +52,16 @@ def slot_from(row: Any, at: int = 0) -> Slot:
     )
 
 
-async def load_booking(db: Any, booking_id: str) -> Booking:
-    row = await db.fetchrow(_BOOKING, booking_id)
+def booking_from(row: Any) -> Booking:
     return Booking(
         id=row[0], person_key=row[1], masked_name=row[2], birth_date=row[3], share_group=row[4],
         first=slot_from(row, 7), second=slot_from(row, 15) if row[15] is not None else None,
         clinic=Clinic(*row[23:28]), created_at=row[5], cancelled_at=row[6],
     )
+
+
+async def load_booking(db: Any, booking_id: str) -> Booking:
+    return booking_from(await db.fetchrow(_BOOKING, booking_id))
 
 
 async def active_booking_id(db: Any, person_key: str) -> str | None:

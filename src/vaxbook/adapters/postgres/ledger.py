@@ -14,7 +14,7 @@ import asyncpg
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres import bookings, gate_records, inventory
-from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_from
+from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_columns, slot_from
 from vaxbook.adapters.postgres.figures import PostgresFigures
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
 from vaxbook.adapters.postgres.operators import PostgresOperators
@@ -314,7 +314,7 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
 
     async def clinic_inventory(self, clinic_id: str, since: date) -> list[SlotLoad]:
         rows = await self._fetch(
-            f"SELECT {', '.join('s.' + c.strip() for c in SLOT_COLUMNS.split(','))},"
+            f"SELECT {slot_columns('s')},"
             " COALESCE(SUM(sh.booked), 0)::integer, s.second_booked FROM slots s"
             " LEFT JOIN shares sh ON sh.slot_id = s.id WHERE s.clinic_id = $1 AND s.day >= $2"
             " GROUP BY s.id ORDER BY s.day, s.start, s.vaccine_id COLLATE \"C\"",
@@ -402,7 +402,7 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         return [ClinicFree(Clinic(*row[:5]), row[5]) for row in rows]
 
     async def slots(self, clinic_id: str, groups: tuple[int, ...], since: date) -> list[SlotFree]:
-        columns = ", ".join(f"s.{c.strip()}" for c in SLOT_COLUMNS.split(","))
+        columns = slot_columns("s")
         rows = await self._fetch(
             f"SELECT {columns}, {_FREE}, s.second_capacity - s.second_booked FROM {_SHARES}"
             " WHERE s.clinic_id = $1 AND sh.grp = ANY($2::smallint[]) AND s.day >= $3"
