@@ -54,6 +54,29 @@ async def test_unexpected_failure_hides_the_trace(running: Running, caplog: pyte
     assert "secret internals" not in answer.text and "Traceback" not in answer.text
     assert "secret internals" in caplog.text
     assert answer.headers["connection"] == "close"  # uvicorn drops it after a 500: say so
+    # FastAPI's server-error layer sends it inside the edge: headed and traceable like any answer.
+    assert answer.headers["x-request-id"] and answer.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_unexpected_failure_in_a_hot_route_hides_the_trace(
+    running: Running, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hot route (web/api/hot.py, outside FastAPI's layers) failing unexpectedly answers as a
+    FastAPI route does: a 500 problem, no trace, `Connection: close`, the trace in the log."""
+
+    async def broken() -> None:
+        raise RuntimeError("secret internals /srv/vaxbook/auth.py line 7")
+
+    monkeypatch.setattr(running.container.auth, "methods", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = await running.client.get("/api/auth/methods")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "internal_error" and answer.json()["instance"] == "/api/auth/methods"
+    assert "secret internals" not in answer.text and "Traceback" not in answer.text
+    assert "secret internals" in caplog.text
+    assert answer.headers["connection"] == "close"
+    assert answer.headers["x-request-id"] and answer.headers["x-content-type-options"] == "nosniff"
 
 
 def test_every_code_has_both_languages() -> None:

@@ -5,20 +5,21 @@ request: for `GET /api/line/status` that was over half of the app's CPU per answ
 (cProfile; docs/benchmarks.md). The routes here are found in one dict by method and path (or,
 for the few with one path parameter, by the path's fixed head and tail), read their headers
 directly and answer with orjson, inside the same middleware (host check, security headers,
-body limits). Their FastAPI twins stay registered with the same contract: they are the
+body limits), and outside FastAPI's own layers (web/app.py, `Vaxbook`). Their FastAPI twins stay registered with the same contract: they are the
 OpenAPI documentation, they answer input the strict types refuse (AskTheApp), and the tests
 hold both to one behaviour (tests/api/test_hot_routes.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.ports import BackendUnavailable
 from vaxbook.web.api import hot_auth, hot_booking, hot_browse, hot_line, hot_person
 from vaxbook.web.api.hot_wire import AskTheApp, problem
@@ -119,5 +120,15 @@ class HotRoutes:
                     log.warning("backend unavailable on %s %s: %s: %s", scope["method"], scope["path"],
                                 type(cause).__name__, cause)
                     await problem(send, unavailable(), scope["path"])
+                except Exception:
+                    # As FastAPI's server-error layer does for its routes (these run outside it):
+                    # the trace to the log only, a 500 problem, then re-raised, so uvicorn closes
+                    # the connection, which the answer says. If the answer had begun, uvicorn
+                    # refuses a second one and closes the connection all the same.
+                    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                    with contextlib.suppress(RuntimeError):
+                        await problem(send, VaxbookError(Problem.INTERNAL_ERROR), scope["path"],
+                                      (b"connection", b"close"))
+                    raise
                 return
         await self.app(scope, receive, send)

@@ -91,9 +91,9 @@ async def answer(send: Send, body: bytes, *extra: tuple[bytes, bytes], status: i
     await send({"type": "http.response.body", "body": body})
 
 
-async def problem(send: Send, error: VaxbookError, path: str) -> None:
+async def problem(send: Send, error: VaxbookError, path: str, *extra: tuple[bytes, bytes]) -> None:
     before = ((b"retry-after", str(error.retry_after).encode()),) if error.retry_after is not None else ()
-    await answer(send, orjson.dumps(problem_body(error, path)), status=STATUS[error.code],
+    await answer(send, orjson.dumps(problem_body(error, path)), *extra, status=STATUS[error.code],
                  media=b"application/problem+json", before=before)
 
 
