@@ -149,9 +149,10 @@ async def add_clinic_with_slot(
     start: time = time(9),
     sido: str = "서울특별시",
     sigungu: str = "종로구",
+    name: str | None = None,
 ) -> None:
     """A clinic with one first-dose slot and its second-dose slot 42 days later."""
-    clinic = Clinic(clinic_id, f"{clinic_id} 의원", sido, sigungu, "주소 1")
+    clinic = Clinic(clinic_id, name or f"{clinic_id} 의원", sido, sigungu, "주소 1")
     await clinics.add_clinic(clinic, f"key-{clinic_id}")
     await clinics.add_slots(
         [

@@ -13,7 +13,6 @@ from vaxbook.domain.booking import (
     Clinic,
     ClinicFree,
     ClinicListRow,
-    DistrictFree,
     NewSlot,
     RegionFree,
     Slot,
@@ -109,9 +108,10 @@ class Ledger(FiguresLedger, Protocol):
     async def slot(self, slot_id: int) -> Slot | None: ...
 
     async def provinces(self, groups: tuple[int, ...], since: date) -> list[RegionFree]: ...
-    async def district_free(self, groups: tuple[int, ...], since: date) -> list[DistrictFree]:
-        """Free places of every district with slots from `since` for these share groups, in one
-        read: the provinces, a province's districts and the total are its sums (FreeCounts)."""
+    async def clinic_free(self, groups: tuple[int, ...], since: date) -> list[ClinicFree]:
+        """Free places of every clinic with slots from `since` for these share groups, in one
+        read: the provinces, a province's districts, a district's clinics and the total are its
+        sums and slices (FreeCounts)."""
         ...
 
     async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]: ...

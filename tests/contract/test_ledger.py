@@ -192,9 +192,9 @@ async def test_a_place_moved_to_the_back_is_the_one_held_after(ledger: Ledger) -
     assert await ledger.place_of("L", "p1") == 40
 
 
-async def test_district_free_sums_to_the_region_lists(ledger: Ledger) -> None:
-    """One read of free places per district gives what the province and district lists and the
-    first-dose total each count, for the same share groups and days (FreeCounts relies on it)."""
+async def test_clinic_free_sums_to_the_region_and_clinic_lists(ledger: Ledger) -> None:
+    """One read of free places per clinic gives what the province, district and clinic lists and
+    the first-dose total each count, for the same share groups and days (FreeCounts relies on it)."""
     first, _ = await two_slots(ledger)
     await ledger.add_clinic(Clinic("C2", "의원", "서울특별시", "중구", "주소"), "hash")
     await ledger.add_clinic(Clinic("C3", "의원", "부산광역시", "해운대구", "주소"), "hash")
@@ -203,16 +203,20 @@ async def test_district_free_sums_to_the_region_lists(ledger: Ledger) -> None:
     await ledger.add_slots([NewSlot("C3", date(2021, 8, 1), time(9), time(10), "pfizer", shares, 0)])  # past
     await ledger.book(request_for("p1", first))
     for groups in ((3,), (3, 4), (9,)):
-        rows = await ledger.district_free(groups, DAY)
+        rows = await ledger.clinic_free(groups, DAY)
         assert sum(r.free for r in rows) == await ledger.free_first_doses(groups, DAY)
         for province in await ledger.provinces(groups, DAY):
             districts = await ledger.districts(province.name, groups, DAY)
-            assert sorted((r.sigungu, r.free) for r in rows if r.sido == province.name) == [
-                (d.name, d.free) for d in districts
-            ]
-            assert province.free == sum(d.free for d in districts)
-    assert {(r.sido, r.sigungu, r.free) for r in await ledger.district_free((3,), DAY)} == {
-        ("서울특별시", "종로구", 9), ("서울특별시", "중구", 4), ("부산광역시", "해운대구", 4)
+            in_province = [r for r in rows if r.clinic.sido == province.name]
+            assert province.free == sum(d.free for d in districts) == sum(r.free for r in in_province)
+            for district in districts:
+                listed = await ledger.clinics(province.name, district.name, groups, DAY)
+                assert sorted(listed, key=lambda r: r.clinic.id) == sorted(
+                    (r for r in in_province if r.clinic.sigungu == district.name), key=lambda r: r.clinic.id
+                )
+                assert district.free == sum(c.free for c in listed)
+    assert {(r.clinic.id, r.free) for r in await ledger.clinic_free((3,), DAY)} == {
+        ("C1", 9), ("C2", 4), ("C3", 4)
     }
 
 

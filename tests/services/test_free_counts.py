@@ -6,6 +6,7 @@ from datetime import date
 
 from tests.journey import add_clinic_with_slot
 from vaxbook.bootstrap import Container
+from vaxbook.domain.booking import RegionFree
 from vaxbook.domain.inventory import share_order
 from vaxbook.services.free_counts import FreeCounts
 
@@ -14,8 +15,10 @@ SINCE = date(2021, 8, 13)
 
 
 async def test_the_sums_are_what_the_ledger_counts_one_by_one(services: Container) -> None:
-    """Provinces, each province's districts and the total: the ledger's own per-list answers."""
-    await add_clinic_with_slot(services.clinics, "C1", first_capacity=30)
+    """Provinces, each province's districts, each district's clinics (in name order) and the
+    total: the ledger's own per-list answers."""
+    await add_clinic_with_slot(services.clinics, "C1", name="하늘의원", first_capacity=30)
+    await add_clinic_with_slot(services.clinics, "C4", name="가나의원", first_capacity=5)
     await add_clinic_with_slot(services.clinics, "C2", sigungu="중구", first_capacity=20)
     await add_clinic_with_slot(services.clinics, "C3", sido="부산광역시", sigungu="해운대구")
     counts = FreeCounts(services.ledger, 0.0)
@@ -23,6 +26,10 @@ async def test_the_sums_are_what_the_ledger_counts_one_by_one(services: Containe
     for sido in ("서울특별시", "부산광역시", "제주특별자치도"):
         expected = await services.ledger.districts(sido, GROUPS, SINCE)
         assert await counts.districts(sido, GROUPS, SINCE) == expected
+        for district in expected or [RegionFree("없는구", 0)]:
+            listed = await services.ledger.clinics(sido, district.name, GROUPS, SINCE)
+            assert await counts.clinics(sido, district.name, GROUPS, SINCE) == listed
+    assert [c.clinic.id for c in await counts.clinics("서울특별시", "종로구", GROUPS, SINCE)] == ["C4", "C1"]
     assert await counts.total(GROUPS, SINCE) == await services.ledger.free_first_doses(GROUPS, SINCE) > 0
 
 

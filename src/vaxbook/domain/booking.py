@@ -56,15 +56,6 @@ class RegionFree:
 
 
 @dataclass(frozen=True)
-class DistrictFree:
-    """Free places of one district (시군구) of one province (시도): what the region lists sum up."""
-
-    sido: str
-    sigungu: str
-    free: int
-
-
-@dataclass(frozen=True)
 class ClinicFree:
     clinic: Clinic
     free: int

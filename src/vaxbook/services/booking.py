@@ -60,11 +60,7 @@ class BookingService:
     async def clinics(self, admission: AdmissionPass, sido: str, sigungu: str) -> list[ClinicFree]:
         check_region_name(sido, "sido")
         check_region_name(sigungu, "sigungu")
-        groups, since = tuple(admission.groups), self._today()
-        return await self._cached(
-            ("c", sido, sigungu, groups, since),
-            lambda: self._ledger.clinics(sido, sigungu, groups, since),
-        )
+        return await self._free_counts.clinics(sido, sigungu, tuple(admission.groups), self._today())
 
     async def slots(self, admission: AdmissionPass, clinic_id: str) -> list[SlotFree]:
         check_clinic_id(clinic_id)

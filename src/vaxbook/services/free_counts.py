@@ -1,11 +1,13 @@
-"""Free first-dose places by region, read once per worker per `cache_seconds` for everyone.
+"""Free first-dose places by region and clinic, read once per worker per `cache_seconds` for everyone.
 
-The province list, a province's district list and the waiting room's sold-out check are
-sums over the same rows. Asked one by one they were the ledger's costliest reads of the
-journey (docs/benchmarks.md: 13 ms of PostgreSQL per district list over 200 clinics,
-asked by nearly every person); here one read per share order gives all three, so the
-database's work stays the same however many people browse. `cache_seconds` is the
-documented staleness of free counts (`browse_cache_seconds`); 0 reads on every call.
+The province list, a province's district list, a district's clinic list and the waiting
+room's sold-out check are sums and slices of the same rows: free places per clinic. Asked
+one by one they were the ledger's costliest reads of the journey (docs/benchmarks.md: 13 ms
+of PostgreSQL per district list over 200 clinics, asked by nearly every person; a clinic
+list per district, missed by a per-district cache 80-90 % of the time); here one read per
+share order gives all four, so the database's work stays the same however many people
+browse. `cache_seconds` is the documented staleness of free counts (`browse_cache_seconds`);
+0 reads on every call.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from vaxbook.domain.booking import DistrictFree, RegionFree
+from vaxbook.domain.booking import ClinicFree, RegionFree
 from vaxbook.ports import Ledger
 from vaxbook.services.single_flight import SingleFlight
 
@@ -29,18 +31,23 @@ class RegionCounts:
 
     provinces: list[RegionFree]
     districts: dict[str, list[RegionFree]]
+    clinics: dict[tuple[str, str], list[ClinicFree]]
     total: int
     read_at: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def of(cls, rows: list[DistrictFree]) -> RegionCounts:
+    def of(cls, rows: list[ClinicFree]) -> RegionCounts:
+        # Code point order throughout: the ledgers' ORDER BY ... COLLATE "C" (SQLite: BINARY);
+        # clinics of one name by id, so the order never depends on the read.
+        clinics: defaultdict[tuple[str, str], list[ClinicFree]] = defaultdict(list)
+        for row in sorted(rows, key=lambda r: (r.clinic.name, r.clinic.id)):
+            clinics[row.clinic.sido, row.clinic.sigungu].append(row)
         by_province: defaultdict[str, list[RegionFree]] = defaultdict(list)
-        for row in rows:
-            by_province[row.sido].append(RegionFree(row.sigungu, row.free))
-        # Code point order: the ledgers' ORDER BY ... COLLATE "C" (SQLite: BINARY).
+        for (sido, sigungu), found in clinics.items():
+            by_province[sido].append(RegionFree(sigungu, sum(r.free for r in found)))
         districts = {sido: sorted(found, key=lambda r: r.name) for sido, found in by_province.items()}
         provinces = [RegionFree(sido, sum(r.free for r in districts[sido])) for sido in sorted(districts)]
-        return cls(provinces, districts, sum(r.free for r in rows))
+        return cls(provinces, districts, dict(clinics), sum(r.free for r in rows))
 
 
 class FreeCounts:
@@ -56,6 +63,11 @@ class FreeCounts:
     async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]:
         return (await self.counts(groups, since)).districts.get(sido, [])
 
+    async def clinics(
+        self, sido: str, sigungu: str, groups: tuple[int, ...], since: date
+    ) -> list[ClinicFree]:
+        return (await self.counts(groups, since)).clinics.get((sido, sigungu), [])
+
     async def total(self, groups: tuple[int, ...], since: date) -> int:
         return (await self.counts(groups, since)).total
 
@@ -67,7 +79,7 @@ class FreeCounts:
         return await self._reads.run(key, lambda: self._read(key))
 
     async def _read(self, key: Key) -> RegionCounts:
-        counts = RegionCounts.of(await self._ledger.district_free(*key))
+        counts = RegionCounts.of(await self._ledger.clinic_free(*key))
         if self._cache_seconds > 0:
             # Keys are share orders and days: a handful per campaign, so the dict stays small;
             # a day that has passed is dropped with the next read.

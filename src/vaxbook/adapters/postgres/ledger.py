@@ -35,7 +35,6 @@ from vaxbook.domain.booking import (
     Clinic,
     ClinicFree,
     ClinicListRow,
-    DistrictFree,
     NewSlot,
     RegionFree,
     Slot,
@@ -372,13 +371,14 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         )
         return [RegionFree(name, free) for name, free in rows]
 
-    async def district_free(self, groups: tuple[int, ...], since: date) -> list[DistrictFree]:
+    async def clinic_free(self, groups: tuple[int, ...], since: date) -> list[ClinicFree]:
         rows = await self._fetch(
-            f"SELECT c.sido, c.sigungu, {_FREE} FROM {_SHARES} JOIN clinics c ON c.id = s.clinic_id"
-            " WHERE sh.grp = ANY($1::smallint[]) AND s.day >= $2 GROUP BY c.sido, c.sigungu",
+            f"SELECT c.id, c.name, c.sido, c.sigungu, c.address, {_FREE}"
+            f" FROM {_SHARES} JOIN clinics c ON c.id = s.clinic_id"
+            " WHERE sh.grp = ANY($1::smallint[]) AND s.day >= $2 GROUP BY c.id",
             list(groups), since,
         )
-        return [DistrictFree(sido, sigungu, free) for sido, sigungu, free in rows]
+        return [ClinicFree(Clinic(*row[:5]), row[5]) for row in rows]
 
     async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]:
         rows = await self._fetch(

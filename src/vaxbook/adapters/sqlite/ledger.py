@@ -28,7 +28,6 @@ from vaxbook.domain.booking import (
     Clinic,
     ClinicFree,
     ClinicListRow,
-    DistrictFree,
     NewSlot,
     RegionFree,
     Slot,
@@ -218,14 +217,14 @@ class SqliteLedger(SqliteFigures, SqliteOperators):
         ).fetchall()
         return [RegionFree(name, free) for name, free in rows]
 
-    async def district_free(self, groups: tuple[int, ...], since: date) -> list[DistrictFree]:
+    async def clinic_free(self, groups: tuple[int, ...], since: date) -> list[ClinicFree]:
         rows = self._conn.execute(
-            f"SELECT c.sido, c.sigungu, {_FREE} FROM shares sh JOIN slots s ON s.id = sh.slot_id"
-            f" JOIN clinics c ON c.id = s.clinic_id WHERE sh.grp IN ({_marks(groups)})"
-            " AND s.day >= ? GROUP BY c.sido, c.sigungu",
+            f"SELECT c.id, c.name, c.sido, c.sigungu, c.address, {_FREE}"
+            " FROM shares sh JOIN slots s ON s.id = sh.slot_id JOIN clinics c ON c.id = s.clinic_id"
+            f" WHERE sh.grp IN ({_marks(groups)}) AND s.day >= ? GROUP BY c.id",
             (*groups, since.isoformat()),
         ).fetchall()
-        return [DistrictFree(sido, sigungu, free) for sido, sigungu, free in rows]
+        return [ClinicFree(Clinic(*row[:5]), row[5]) for row in rows]
 
     async def districts(self, sido: str, groups: tuple[int, ...], since: date) -> list[RegionFree]:
         rows = self._conn.execute(

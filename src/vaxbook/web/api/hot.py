@@ -5,9 +5,10 @@ request: for `GET /api/line/status` that was over half of the app's CPU per answ
 (cProfile; docs/benchmarks.md). The routes here are found in one dict by method and path (or,
 for the few with one path parameter, by the path's fixed head and tail), read their headers
 directly and answer with orjson, inside the same middleware (host check, security headers,
-body limits), and outside FastAPI's own layers (web/app.py, `Vaxbook`). Their FastAPI twins stay registered with the same contract: they are the
-OpenAPI documentation, they answer input the strict types refuse (AskTheApp), and the tests
-hold both to one behaviour (tests/api/test_hot_routes.py).
+body limits), and outside FastAPI's own layers (web/app.py, `Vaxbook`). Their FastAPI twins
+stay registered with the same contract: they are the OpenAPI documentation, they answer input
+the strict types refuse (AskTheApp), and the tests hold both to one behaviour
+(tests/api/test_hot_routes.py).
 """
 
 from __future__ import annotations
