@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from vaxbook.domain.campaign import Campaign
 
@@ -53,6 +54,7 @@ def all_windows(campaign: Campaign) -> list[Window]:
     return [*main_windows(campaign), additional_window(campaign)]
 
 
-def windows_for_group(campaign: Campaign, group: int) -> list[Window]:
+@lru_cache(maxsize=64)  # a process serves one campaign, asked on every eligibility decision (~45 us to build)
+def windows_for_group(campaign: Campaign, group: int) -> tuple[Window, ...]:
     """The windows a group may book in, in time order (its main day, then the additional period)."""
-    return [w for w in all_windows(campaign) if w.group in (group, None)]
+    return tuple(w for w in all_windows(campaign) if w.group in (group, None))
