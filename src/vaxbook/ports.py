@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, TypeVar
@@ -25,7 +25,7 @@ from vaxbook.domain.figures import AllocationCount, Digest, DigestHead
 from vaxbook.domain.inventory import SecondDoseCandidate
 from vaxbook.domain.inventory_rows import ClinicRecord, ImportSummary, Numbered, SlotRecord
 from vaxbook.domain.messages import Letter
-from vaxbook.domain.notices import Notice, NoticeState, OutboxMessage
+from vaxbook.domain.notices import Notice, NoticeState, OutboxMessage, Settlement
 from vaxbook.domain.operators import AuditEntry, Operator, OperatorSession
 from vaxbook.domain.queue import LineCounters
 from vaxbook.domain.standby import Acceptance, Offer, StandbyEntry, StandbyJoin
@@ -145,8 +145,9 @@ class Ledger(FiguresLedger, Protocol):
         ...
 
     async def booking_of(self, person_key: str) -> Booking | None: ...
-    async def booking_by_id(self, booking_id: str) -> Booking | None:
-        """A booking by its id, cancelled or not (what a notification describes)."""
+    async def bookings_by_id(self, booking_ids: Collection[str]) -> dict[str, Booking]:
+        """The bookings with these ids, cancelled or not, by id, in one read (what a batch of
+        notifications describes); an id with no booking is left out."""
         ...
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]: ...
 
@@ -430,16 +431,16 @@ class Outbox(Protocol):
         """
         ...
 
-    async def settle(
-        self, message: OutboxMessage, state: NoticeState, retry_at: datetime | None, error: str | None
-    ) -> bool:
-        """Mark a claimed message sent, dead, or pending again at `retry_at`; False if the
-        claim was lost (the lease lapsed and another dispatcher took it)."""
+    async def settle(self, settlements: Sequence[Settlement]) -> set[int]:
+        """Mark claimed messages sent, dead, or pending again at their `retry_at`, in one write;
+        the ids settled. A message whose claim was lost (its lease lapsed and another
+        dispatcher took it) is left as it is and not among them."""
         ...
 
     async def counts(self) -> dict[NoticeState, int]: ...
-    async def contact_of(self, person_key: str) -> str | None:
-        """The person's sealed contact, if kept."""
+    async def contacts_of(self, person_keys: Collection[str]) -> dict[str, str]:
+        """The sealed contacts kept for these people, by person key, in one read; a person
+        with none is left out."""
         ...
 
     async def last_dose_day(self) -> date | None:

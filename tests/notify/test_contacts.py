@@ -51,7 +51,7 @@ async def test_the_phone_travels_sealed_and_is_kept_sealed(services: Container) 
     admission = await admitted(services, who)
     assert admission.contact == who.contact
     await services.booking.book(admission, 1, "key-1")
-    kept = await services.outbox.contact_of(who.person)
+    kept = (await services.outbox.contacts_of([who.person])).get(who.person)
     assert kept is not None and PHONE not in kept
     assert services.sealer is not None and services.sealer.open(who.person, kept).phone == PHONE
 
@@ -65,11 +65,11 @@ async def test_retention_purge_waits_for_the_last_dose_then_deletes(
     await services.booking.book(await admitted(services, who), 1, "key-1")
     clock.set(datetime(2021, 10, 1, 14, 59, 59, tzinfo=UTC))  # 23:59:59 KST on the last dose day
     early = await services.retention.purge()
-    assert not early.purged and await services.outbox.contact_of(who.person) is not None
+    assert not early.purged and who.person in await services.outbox.contacts_of([who.person])
     clock.set(datetime(2021, 10, 1, 15, 0, tzinfo=UTC))
     done = await services.retention.purge()
     assert done.purged and done.deleted == 1
-    assert await services.outbox.contact_of(who.person) is None
+    assert await services.outbox.contacts_of([who.person]) == {}
     assert NoticeState.PENDING not in await services.outbox.counts()
 
 

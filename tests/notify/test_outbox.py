@@ -12,7 +12,7 @@ from tests.notify.kit import RecordingChannel, book_many, clinic_with_room, disp
 from tests.services.conftest import admitted, verified
 from vaxbook.bootstrap import Container
 from vaxbook.domain.errors import VaxbookError
-from vaxbook.domain.notices import NoticeKind, NoticeState
+from vaxbook.domain.notices import NoticeKind, NoticeState, Settlement
 
 REMINDER_1 = datetime(2021, 8, 19, 10, 0, tzinfo=UTC) - KST  # the day before 2021-08-20, 10:00 KST
 
@@ -110,7 +110,7 @@ async def test_a_retry_after_a_failure_delivers_with_the_same_key(
     await book_many(services, 1)
     channel = RecordingChannel(fail_first=1)
     first = await services.outbox.claim(clock.now(), 60, 10)
-    await services.outbox.settle(first[0], NoticeState.PENDING, clock.now(), "test")
+    await services.outbox.settle([Settlement(first[0], NoticeState.PENDING, clock.now(), "test")])
     run = dispatcher(services, [channel], backoff_seconds=0)
     await run.run_once()
     await run.run_once()
@@ -126,5 +126,5 @@ async def test_a_claim_is_exclusive_until_its_lease_lapses(services: Container, 
     clock.advance(seconds=61)
     (again,) = await services.outbox.claim(clock.now(), 60, 10)
     assert again.id == held.id and again.attempts == 2
-    assert not await services.outbox.settle(held, NoticeState.SENT, None, None)
-    assert await services.outbox.settle(again, NoticeState.SENT, None, None)
+    assert await services.outbox.settle([Settlement(held, NoticeState.SENT)]) == set()
+    assert await services.outbox.settle([Settlement(again, NoticeState.SENT)]) == {again.id}

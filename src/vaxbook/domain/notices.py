@@ -58,6 +58,16 @@ class OutboxMessage:
         return f"vaxbook-{self.kind}-{self.id}"
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """How one try of a claimed message ended: sent, dead, or pending again from `retry_at`."""
+
+    message: OutboxMessage
+    state: NoticeState
+    retry_at: datetime | None = None  # the next try, when state is pending
+    error: str | None = None  # the last error, kept for an operator
+
+
 def reminder_due(dose_day: date, timezone: ZoneInfo) -> datetime:
     """10:00 campaign-local on the day before the dose."""
     return datetime.combine(dose_day - timedelta(days=1), REMINDER_TIME, timezone)

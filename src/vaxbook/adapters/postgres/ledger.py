@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_columns, slot_
 from vaxbook.adapters.postgres.figures import PostgresFigures
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
 from vaxbook.adapters.postgres.operators import PostgresOperators
-from vaxbook.adapters.postgres.person_reads import active_booking, booking_with_id
+from vaxbook.adapters.postgres.person_reads import active_booking, bookings_with_ids
 from vaxbook.adapters.postgres.retry import (
     CONNECT_FAILURES,
     DRIVER_FAILURES,
@@ -475,8 +475,11 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
             lambda db: bookings.cancel(db, person_key, at, notices, self.holds), replay_safe=False
         )
 
-    async def booking_by_id(self, booking_id: str) -> Booking | None:
-        return await self._statements(lambda db: booking_with_id(db, booking_id))
+    async def bookings_by_id(self, booking_ids: Collection[str]) -> dict[str, Booking]:
+        if not booking_ids:
+            return {}
+        wanted = list(booking_ids)
+        return await self._statements(lambda db: bookings_with_ids(db, wanted))
 
     async def in_transaction(self, work: Callable[[Any], Awaitable[T]], *, replay_safe: bool = True) -> T:
         """Run `work` on one connection in one transaction, retried on conflicts (the outbox's too)."""

@@ -3,18 +3,20 @@
 Each dispatcher locks the rows it takes and skips rows another one has locked, so two
 dispatchers never claim one message; the claim also sets a lease and a claim token, so a
 dispatcher that died lets its messages be claimed again once the lease lapses, and a slow
-one whose lease lapsed cannot settle a message someone else has since claimed.
+one whose lease lapsed cannot settle a message someone else has since claimed. A batch's
+contacts are one read and its settlements one UPDATE, whatever its size.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres.ledger import UNREACHABLE, PostgresLedger
-from vaxbook.domain.notices import NoticeKind, NoticeState, OutboxMessage
+from vaxbook.domain.notices import NoticeKind, NoticeState, OutboxMessage, Settlement
 
 _CLAIM = """
 UPDATE outbox o SET lease_until = $2, claim = $3, attempts = o.attempts + 1
@@ -23,6 +25,17 @@ FROM (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= $1
       ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) due
 WHERE o.id = due.id
 RETURNING o.id, o.kind, o.person_key, o.booking_id, o.offer_id, o.dose, o.due_at, o.attempts, o.claim
+"""
+
+# Each row only while its claim is still the settler's and it is pending (a lapsed lease's
+# late settlement changes nothing); sent_at only when it was sent.
+_SETTLE = """
+UPDATE outbox o SET state = s.state, due_at = COALESCE(s.retry_at, o.due_at), lease_until = NULL,
+    claim = NULL, last_error = s.error, sent_at = CASE WHEN s.state = 'sent' THEN now() END
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+    AS s (id, claim, state, retry_at, error)
+WHERE o.id = s.id AND o.claim = s.claim AND o.state = 'pending'
+RETURNING o.id
 """
 
 
@@ -45,19 +58,19 @@ class PostgresOutbox:
             key=lambda m: (m.due_at, m.id),
         )
 
-    async def settle(
-        self, message: OutboxMessage, state: NoticeState, retry_at: datetime | None, error: str | None
-    ) -> bool:
-        async def mark(db: Any) -> str:
-            return str(await db.execute(
-                "UPDATE outbox SET state = $1, due_at = COALESCE($2, due_at), lease_until = NULL,"
-                " claim = NULL, last_error = $3,"
-                " sent_at = CASE WHEN $1 = 'sent' THEN now() END"
-                " WHERE id = $4 AND claim = $5 AND state = 'pending'",
-                state.value, retry_at, error, message.id, message.claim,
-            ))
+    async def settle(self, settlements: Sequence[Settlement]) -> set[int]:
+        if not settlements:
+            return set()
+        columns = (
+            [s.message.id for s in settlements], [s.message.claim for s in settlements],
+            [s.state.value for s in settlements], [s.retry_at for s in settlements],
+            [s.error for s in settlements],
+        )
 
-        return await self._ledger.one_statement(mark) == "UPDATE 1"
+        async def mark(db: Any) -> set[int]:
+            return {row[0] for row in await db.fetch(_SETTLE, *columns)}
+
+        return await self._ledger.one_statement(mark)
 
     async def counts(self) -> dict[NoticeState, int]:
         rows = await self._ledger.one_statement(
@@ -65,11 +78,15 @@ class PostgresOutbox:
         )
         return {NoticeState(state): int(count) for state, count in rows}
 
-    async def contact_of(self, person_key: str) -> str | None:
-        found = await self._ledger.one_statement(
-            lambda db: db.fetchval("SELECT sealed FROM contacts WHERE person_key = $1", person_key)
+    async def contacts_of(self, person_keys: Collection[str]) -> dict[str, str]:
+        if not person_keys:
+            return {}
+        wanted = list(person_keys)
+        rows = await self._ledger.one_statement(
+            lambda db: db.fetch("SELECT person_key, sealed FROM contacts WHERE person_key = ANY($1::text[])",
+                                wanted)
         )
-        return str(found) if found is not None else None
+        return {str(row[0]): str(row[1]) for row in rows}
 
     async def last_dose_day(self) -> date | None:
         found = await self._ledger.one_statement(lambda db: db.fetchval("SELECT MAX(day) FROM slots"))

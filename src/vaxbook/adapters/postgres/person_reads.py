@@ -1,5 +1,5 @@
-"""A booking read in one statement: a person's active one (eligibility, joining the line, "my
-booking") or one by id (the outbox's letters).
+"""Bookings read in one statement: a person's active one (eligibility, joining the line, "my
+booking") or a batch by id (the outbox's letters: one read per claimed batch).
 
 bookings.load_booking reads a booking by id after a second statement found the id, inside a
 transaction; here each read is one statement with no BEGIN and COMMIT around it, so it costs
@@ -15,15 +15,16 @@ from vaxbook.domain.booking import Booking
 
 # At most one row: one_active_booking_per_person (migration 0001) is a unique index on it.
 _ACTIVE_BOOKING = BOOKING_SELECT + " WHERE b.person_key = $1 AND b.cancelled_at IS NULL"
-_BOOKING_BY_ID = BOOKING_SELECT + " WHERE b.id = $1"
+_BOOKINGS_BY_ID = BOOKING_SELECT + " WHERE b.id = ANY($1::text[])"
 
 
 async def active_booking(db: Any, person_key: str) -> Booking | None:
     return _booking(await db.fetchrow(_ACTIVE_BOOKING, person_key))
 
 
-async def booking_with_id(db: Any, booking_id: str) -> Booking | None:
-    return _booking(await db.fetchrow(_BOOKING_BY_ID, booking_id))
+async def bookings_with_ids(db: Any, booking_ids: list[str]) -> dict[str, Booking]:
+    rows = await db.fetch(_BOOKINGS_BY_ID, booking_ids)
+    return {booking.id: booking for booking in map(booking_from, rows)}
 
 
 def _booking(row: Any) -> Booking | None:

@@ -6,10 +6,11 @@ guarded by CHECK constraints, so even a second process on the same file cannot o
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -341,9 +342,14 @@ class SqliteLedger(SqliteFigures, SqliteOperators):
         booking_id = _active_booking_id(self._conn, person_key)
         return self._booking(self._conn, booking_id) if booking_id else None
 
-    async def booking_by_id(self, booking_id: str) -> Booking | None:
-        found = self._conn.execute("SELECT 1 FROM bookings WHERE id = ?", (booking_id,)).fetchone()
-        return self._booking(self._conn, booking_id) if found else None
+    async def bookings_by_id(self, booking_ids: Collection[str]) -> dict[str, Booking]:
+        # The ids as one JSON parameter (no limit on how many); in-process, so each booking is
+        # then read as every other read here reads one.
+        found = self._conn.execute(
+            "SELECT id FROM bookings WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(booking_ids)),),
+        ).fetchall()
+        return {row[0]: self._booking(self._conn, row[0]) for row in found}
 
     async def clinic_bookings(self, clinic_id: str, day: date) -> list[ClinicListRow]:
         rows = self._conn.execute(

@@ -1,17 +1,20 @@
 """The embedded outbox: rows written inside the ledger's transactions, claimed under BEGIN IMMEDIATE.
 
 BEGIN IMMEDIATE takes SQLite's one write lock before the due rows are read, so two
-dispatchers (threads or processes on the same file) can never claim one row twice.
+dispatchers (threads or processes on the same file) can never claim one row twice. A batch's
+settlements are one transaction.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 
 from vaxbook.adapters.sqlite.ledger import SqliteLedger
 from vaxbook.adapters.sqlite.transaction import transaction
-from vaxbook.domain.notices import NoticeKind, NoticeState, OutboxMessage
+from vaxbook.domain.notices import NoticeKind, NoticeState, OutboxMessage, Settlement
 
 
 class SqliteOutbox:
@@ -44,28 +47,33 @@ class SqliteOutbox:
             for r in found
         ]
 
-    async def settle(
-        self, message: OutboxMessage, state: NoticeState, retry_at: datetime | None, error: str | None
-    ) -> bool:
+    async def settle(self, settlements: Sequence[Settlement]) -> set[int]:
+        settled: set[int] = set()
+        now = datetime.now(UTC).timestamp()
         with transaction(self._ledger.connection) as db:
-            changed = db.execute(
-                "UPDATE outbox SET state = ?, due_at = COALESCE(?, due_at), lease_until = NULL,"
-                " claim = NULL, last_error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? END"
-                " WHERE id = ? AND claim = ? AND state = 'pending'",
-                (state.value, retry_at.timestamp() if retry_at else None, error, state.value,
-                 datetime.now(UTC).timestamp(), message.id, message.claim),
-            ).rowcount
-        return changed == 1
+            for s in settlements:  # row by row: each row's own claim guard says whether it was settled
+                changed = db.execute(
+                    "UPDATE outbox SET state = ?, due_at = COALESCE(?, due_at), lease_until = NULL,"
+                    " claim = NULL, last_error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? END"
+                    " WHERE id = ? AND claim = ? AND state = 'pending'",
+                    (s.state.value, s.retry_at.timestamp() if s.retry_at else None, s.error, s.state.value,
+                     now, s.message.id, s.message.claim),
+                ).rowcount
+                if changed == 1:
+                    settled.add(s.message.id)
+        return settled
 
     async def counts(self) -> dict[NoticeState, int]:
         rows = self._ledger.connection.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {NoticeState(state): count for state, count in rows.fetchall()}
 
-    async def contact_of(self, person_key: str) -> str | None:
-        row = self._ledger.connection.execute(
-            "SELECT sealed FROM contacts WHERE person_key = ?", (person_key,)
-        ).fetchone()
-        return str(row[0]) if row else None
+    async def contacts_of(self, person_keys: Collection[str]) -> dict[str, str]:
+        # The keys as one JSON parameter: no limit on how many a batch may name.
+        rows = self._ledger.connection.execute(
+            "SELECT person_key, sealed FROM contacts WHERE person_key IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(person_keys)),),
+        ).fetchall()
+        return {str(row[0]): str(row[1]) for row in rows}
 
     async def last_dose_day(self) -> date | None:
         row = self._ledger.connection.execute("SELECT MAX(day) FROM slots").fetchone()
