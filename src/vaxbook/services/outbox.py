@@ -115,7 +115,7 @@ class Dispatcher:
         contacts: dict[str, Contact | None] = {}
         if (sealer := self._sealer) is not None:  # without one no contact can be opened: not read
             sealed = await self._outbox.contacts_of({m.person_key for m in claimed})
-            contacts = {person: _opened(sealer, person, seal) for person, seal in sealed.items()}
+            contacts = {person: _opened(sealer, person, seal) for person, seal in sealed.items() if seal}
         return _Batch(contacts, bookings)
 
     async def _settle(self, settlements: Sequence[Settlement]) -> None:
@@ -170,7 +170,6 @@ class Dispatcher:
         if booking is None:
             raise Undeliverable("booking not found")
         return booking_text(message.kind, booking, language, message.dose)
-
 
 
 @dataclass(frozen=True)
