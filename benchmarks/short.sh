@@ -14,6 +14,11 @@ CLUSTER=(--workers 2 --clinics 200 --database-url "$DB" --redis-url "$REDIS")
 "$BIN/vaxbook-bench" rush --mode booking --people 2000 --concurrency 32 "${CLUSTER[@]}" \
   --pgbench-seconds 5 --pgbench-batch 8 --json "$OUT/booking.json"
 
+# 1b. The booking endpoint alone again, driven by wrk (C) instead of the Python generator, which took
+#     a sixth of the cores from the server and the database: the ratio to the same run's pgbench ceiling.
+"$BIN/vaxbook-bench" wrk --endpoints booking --workers 2 --connections 32 --seconds 8 --clinics 200 \
+  --database-url "$DB" --redis-url "$REDIS" --pgbench-seconds 5 --json "$OUT/wrk-booking.json"
+
 # 2. Full journeys, 200 arrivals a second for 12 s (more than the box serves), the line admitting
 #    freely: what the machine serves at its limit, and the CPU per person there.
 "$BIN/vaxbook-bench" rush --mode journey --people 2400 --ramp 12 --admission-rate 1000 --generators 2 \

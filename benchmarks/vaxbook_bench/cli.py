@@ -120,16 +120,25 @@ def wrk(
     database_url: str = typer.Option("sqlite:///var/bench/wrk.db", help="the run's ledger (recreated)"),
     redis_url: str | None = typer.Option(None, help="redis://127.0.0.1:6379/0 (cluster mode)"),
     clinics: int = typer.Option(200, min=17, help="synthetic clinics"),
+    endpoints: str = typer.Option("status,booking,anchors", help="which runs, comma-separated: "
+                                  "status, booking, anchors"),
+    pgbench_seconds: int = typer.Option(0, min=0, max=600, help="the database ceiling first (PostgreSQL),"
+                                        " set beside the booking run; 0: skip"),
+    pgbench_batch: int = typer.Option(0, min=0, max=64, help="also pgbench N bookings per transaction"),
     json_out: Path = typer.Option(Path("var/bench/wrk.json"), "--json", help="report as JSON"),
 ) -> None:
     """Line status and booking driven by wrk, with a bare ASGI and a bare FastAPI anchor: CPU per answer."""
     from vaxbook_bench.options import RushOptions  # noqa: PLC0415  # as above
-    from vaxbook_bench.wrk import print_report, run_wrk_bench  # noqa: PLC0415  # as above
+    from vaxbook_bench.wrk import ENDPOINTS, print_report, run_wrk_bench  # noqa: PLC0415  # as above
 
+    chosen = tuple(e.strip() for e in endpoints.split(",") if e.strip())
+    if not chosen or any(e not in ENDPOINTS for e in chosen):
+        raise typer.BadParameter(f"choose from {', '.join(ENDPOINTS)}", param_hint="--endpoints")
     options = RushOptions(people=people, connections=connections, workers=workers, database_url=database_url,
                           redis_url=redis_url, clinics=clinics, work_dir=json_out.parent,
+                          pgbench_seconds=pgbench_seconds, pgbench_batch=pgbench_batch,
                           command="vaxbook-bench wrk " + " ".join(sys.argv[2:]))
-    report = run_wrk_bench(options, console, seconds)
+    report = run_wrk_bench(options, console, seconds, chosen)
     print_report(report, console)
     json_out.write_text(json.dumps(report, indent=2))
     if not report["ledger_matches_answers"]:

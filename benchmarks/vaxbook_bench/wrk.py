@@ -36,6 +36,7 @@ from vaxbook.adapters.signer import JwtSigner
 from vaxbook.domain.credentials import AdmissionPass, Identity
 from vaxbook.domain.identity import mask_name, parse_resident_number, person_key
 from vaxbook.keys import KeyRing
+from vaxbook_bench.ceiling import Ceiling
 from vaxbook_bench.ledger_rows import read_snapshot
 from vaxbook_bench.modes import BENCH_KEY_ID, NAME
 from vaxbook_bench.options import RushOptions
@@ -189,47 +190,75 @@ def booking_rows(secret: str, group: int, line: str, slots: tuple[int, ...], run
     return path
 
 
-def run_wrk_bench(options: RushOptions, console: Console, seconds: float) -> dict[str, Any]:
-    """Status and booking through wrk on one fresh server, then the two anchors, in one run."""
+ENDPOINTS = ("status", "booking", "anchors")
+
+
+def run_wrk_bench(options: RushOptions, console: Console, seconds: float,
+                  endpoints: tuple[str, ...] = ENDPOINTS) -> dict[str, Any]:
+    """Status and booking through wrk on one fresh server, then the two anchors, in one run.
+
+    With `options.pgbench_seconds`, pgbench first measures the ledger's booking ceiling on the
+    same database (vaxbook_bench.ceiling), and the report sets the booking run beside it: the
+    booking endpoint's ratio to the ceiling, with a C generator that leaves the cores to the
+    server and the database (issue 9 point 1)."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: `make bench` installs Debian's wrk")
     run, secret, now = secrets.token_hex(3), secrets.token_hex(32), datetime.now(UTC)
     options.work_dir.mkdir(parents=True, exist_ok=True)
     # A slow line, so the status answers are those of people waiting (the bar's case).
     passes_count = int(PASSES_PER_SECOND * seconds)
-    prepared = replace(options, mode="booking", admission_rate=0.01, pgbench_seconds=0,
-                       people=max(options.people, passes_count))
-    server, window, _, _, slots = local_server(prepared, console, now, secret, run)
+    prepared = replace(options, mode="booking", admission_rate=0.01, people=max(options.people, passes_count))
+    server, window, ceiling, _, slots = local_server(prepared, console, now, secret, run)
     runs: list[WrkRun] = []
+    tickets = options.work_dir / "wrk-status.tsv"
     server.start()
     try:
         processes = server.processes()
-        console.print(f"joining {options.people} people, then wrk: line status for {seconds:g} s")
-        tickets = status_rows(server.url, secret, window.group, run, options.people,
-                              options.work_dir / "wrk-status.tsv")
-        runs.append(drive("line_status", server.url, "status", tickets, options.connections, seconds,
-                          processes))
-        passes = booking_rows(secret, window.group, window.line_id, slots, run, passes_count,
-                              options.people, options.work_dir / "wrk-booking.tsv")
-        console.print(f"wrk: booking, {seconds:g} s")
-        runs.append(drive("book", server.url, "booking", passes, options.connections, seconds, processes))
+        if "status" in endpoints or "anchors" in endpoints:  # the anchors answer the same requests
+            console.print(f"joining {options.people} people")
+            status_rows(server.url, secret, window.group, run, options.people, tickets)
+        if "status" in endpoints:
+            console.print(f"wrk: line status for {seconds:g} s")
+            runs.append(drive("line_status", server.url, "status", tickets, options.connections, seconds,
+                              processes))
+        if "booking" in endpoints:
+            passes = booking_rows(secret, window.group, window.line_id, slots, run, passes_count,
+                                  options.people, options.work_dir / "wrk-booking.tsv")
+            console.print(f"wrk: booking, {seconds:g} s")
+            runs.append(drive("book", server.url, "booking", passes, options.connections, seconds,
+                              processes))
     finally:
         server.stop()
     booked = len(asyncio.run(read_snapshot(options.database_url)).bookings)
-    for kind in ("asgi", "fastapi"):
-        with anchor_server(kind, options.work_dir / f"anchor-{kind}.log") as (url, processes):
-            console.print(f"wrk: bare {kind} anchor, {seconds:g} s")
-            runs.append(drive(f"anchor_{kind}", url, "anchor", tickets, options.connections, seconds,
-                              processes))
-    confirmed = next(r for r in runs if r.name == "book").codes.get("201", 0)
+    if "anchors" in endpoints:
+        for kind in ("asgi", "fastapi"):
+            with anchor_server(kind, options.work_dir / f"anchor-{kind}.log") as (url, processes):
+                console.print(f"wrk: bare {kind} anchor, {seconds:g} s")
+                runs.append(drive(f"anchor_{kind}", url, "anchor", tickets, options.connections, seconds,
+                                  processes))
+    book = next((r for r in runs if r.name == "book"), None)
+    confirmed = book.codes.get("201", 0) if book else 0
     return {
         "date": now.strftime("%Y-%m-%d %H:%M UTC"), "command": options.command, "workers": options.workers,
         "backend": "PostgreSQL + Redis" if options.redis_url else "SQLite, in-process gate",
         "cores": psutil.cpu_count(), "runs": [r.as_json() for r in runs],
+        "ceiling": beside_the_ceiling(ceiling, book),
         "ledger_bookings": booked, "confirmed_answers": confirmed,
         # wrk stops counting at its deadline; what its connections had in flight may still book.
         "ledger_matches_answers": confirmed <= booked <= confirmed + options.connections,
     }
+
+
+def beside_the_ceiling(ceiling: Ceiling | None, book: WrkRun | None) -> dict[str, Any] | None:
+    """The pgbench ceiling of the run and the booking endpoint's confirmed bookings/s against it."""
+    if ceiling is None:
+        return None
+    found: dict[str, Any] = asdict(ceiling)
+    if book is not None and book.seconds:
+        confirmed_per_second = book.codes.get("201", 0) / book.seconds
+        found["service_bookings_per_second"] = round(confirmed_per_second, 1)
+        found["ratio"] = round(confirmed_per_second / ceiling.bookings_per_second, 3)
+    return found
 
 
 def print_report(report: dict[str, Any], console: Console) -> None:
@@ -242,6 +271,17 @@ def print_report(report: dict[str, Any], console: Console) -> None:
                       f"| {r['codes']} | {r['p50_ms']} | {r['p99_ms']} "
                       f"| {r['server_cpu_us_per_answer']:,.0f} | {r['backend_cpu_us_per_answer']:,.0f} "
                       f"| {r['wrk_cpu_seconds']} |", soft_wrap=True)
+    ceiling = report.get("ceiling")
+    if ceiling:
+        minimal = ceiling.get("minimal_bookings_per_second")
+        console.print(
+            f"database ceiling (pgbench, {ceiling['clients']} clients, {ceiling['seconds']} s): "
+            f"{ceiling['bookings_per_second']:,.0f} bookings/s"
+            + (f"; the minimal booking {minimal:,.0f}/s, vaxbook_book "
+               f"{minimal / ceiling['bookings_per_second']:.2f}x slower" if minimal else "")
+            + (f"; the booking endpoint under wrk {ceiling['service_bookings_per_second']:,.0f}/s = "
+               f"[bold]{ceiling['ratio']}[/bold] of the ceiling" if "ratio" in ceiling else ""),
+            soft_wrap=True)
     console.print(f"bookings in the ledger {report['ledger_bookings']}, 201 answers counted by wrk "
                   f"{report['confirmed_answers']} (+ at most one in flight per connection): "
                   f"{'ok' if report['ledger_matches_answers'] else 'MISMATCH'}", soft_wrap=True)

@@ -21,3 +21,11 @@ def test_simulate_reproduces_the_2021_scenario() -> None:
     result = runner.invoke(app, ["simulate"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "2,000,000" in result.output and "2021 briefing" in result.output
+
+
+def test_wrk_refuses_an_unknown_endpoint_before_starting_anything() -> None:
+    """`vaxbook-bench wrk --endpoints` names only status, booking and anchors; anything else is a
+    usage error (exit 2) before a database or server is touched."""
+    result = runner.invoke(app, ["wrk", "--endpoints", "booking,journey"], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "status, booking, anchors" in result.output
