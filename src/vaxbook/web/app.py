@@ -37,10 +37,10 @@ class Vaxbook(FastAPI):
     """FastAPI with the edge and the hot routes outside its own layers, not inside them.
 
     FastAPI wraps user middleware in three layers of its own (server errors, exception
-    telemetry, a body limit the edge already applies); a hot request crossed all three and
-    Starlette's dispatch before reaching the edge: about a tenth of a journey's server CPU
-    (docs/benchmarks.md, "The shared path"). Outside them, the edge also heads, counts and
-    logs the 500 that FastAPI's server-error layer sends for an unhandled error.
+    telemetry, a body limit the edge already applies), and a hot request crossed all three
+    before reaching the edge (docs/benchmarks.md, "The shared path"). Outside them, the edge
+    also heads, counts and logs the 500 that FastAPI's server-error layer sends for an
+    unhandled error.
     """
 
     edge: Callable[[ASGIApp], Edge]
