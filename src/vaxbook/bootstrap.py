@@ -34,6 +34,7 @@ from vaxbook.ports import (
     Signer,
     Standby,
 )
+from vaxbook.services.arrivals import Arrivals
 from vaxbook.services.auth import AuthService
 from vaxbook.services.booking import BookingService
 from vaxbook.services.clinic_keys import ClinicKeyService
@@ -288,6 +289,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     steering = SteeringService(gate, ledger, clock, {w.id for w in all_windows(campaign)},
                                settings.steering_cache_seconds)
     free_counts = FreeCounts(ledger, settings.browse_cache_seconds)
+    arrivals = Arrivals(settings.arrival_turns, settings.arrival_wait_seconds)  # one set per worker
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,
         LineSettings(
@@ -297,6 +299,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         ),
         free_counts,
         steering=steering,
+        arrivals=arrivals,
     )
     auth = AuthService(
         providers, gate, signer, clock, keys.pepper.secret, throttle,
@@ -307,6 +310,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         ledger=ledger,
         contact_sealer=sealer,
         methods_cache_seconds=settings.methods_cache_seconds,
+        arrivals=arrivals,
     )
     return Container(
         settings=settings, keys=keys, campaign=campaign, clock=clock, ledger=ledger, gate=gate,

@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="how long a request waits for a free PostgreSQL connection"
     )
     redis_pool_size: int = Field(default=50, ge=1, description="Redis connections per worker")
+    arrival_turns: int = Field(
+        default=10, ge=0, description="verifications and joins a worker runs at once, the rest waiting"
+        " their turn, so an opening burst cannot starve the bookings of those admitted (0: no bound)"
+    )
+    arrival_wait_seconds: float = Field(
+        default=10.0, gt=0, description="how long a verification or join waits for its turn before a 503"
+    )
     migrate_on_start: bool = Field(default=False, description="apply PostgreSQL migrations at start-up")
 
     # transport (docs/operations.md, "Transport limits and reverse proxy"): enforced by the app

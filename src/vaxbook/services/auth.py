@@ -19,6 +19,7 @@ from vaxbook.domain.identity import (
 )
 from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
 from vaxbook.ports import Clock, ContactSealer, Gate, IdentityProvider, Ledger, Signer
+from vaxbook.services.arrivals import Arrivals
 from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.throttle import Throttle, too_many_requests
 
@@ -71,8 +72,10 @@ class AuthService:
         ledger: Ledger,
         contact_sealer: ContactSealer | None = None,
         methods_cache_seconds: float = 0.0,
+        arrivals: Arrivals | None = None,
     ) -> None:
         self._ledger = ledger
+        self._arrivals = arrivals or Arrivals(0, 0.0)  # turns for the opening burst's work
         self._providers = providers
         self._gate = gate
         self._signer = signer
@@ -152,18 +155,19 @@ class AuthService:
                            required=self._pow_difficulty, now=self._clock.now().timestamp())
         person = person_key(number, self._secret)
         limits = self._throttle.limits
-        await self._throttle.take(
-            ("start-client", client, limits.starts_per_client),
-            ("start-device", device_id, limits.starts_per_device),
-            ("start-phone", digits, limits.starts_per_phone),
-            ("start-person", person, limits.starts_per_person),
-        )
-        # One client holds at most its share of the method's capacity, so it cannot make
-        # the method congested for everyone else.
         client_label = self._throttle.label("client", client)
-        call = await self._gate.method_started(
-            method, client_label, self._throttle.method_share(provider.capacity)
-        )
+        async with self._arrivals.turn():  # the worker's own round trips; never the provider's send
+            await self._throttle.take(
+                ("start-client", client, limits.starts_per_client),
+                ("start-device", device_id, limits.starts_per_device),
+                ("start-phone", digits, limits.starts_per_phone),
+                ("start-person", person, limits.starts_per_person),
+            )
+            # One client holds at most its share of the method's capacity, so it cannot make
+            # the method congested for everyone else.
+            call = await self._gate.method_started(
+                method, client_label, self._throttle.method_share(provider.capacity)
+            )
         if call is None:
             raise too_many_requests(1.0)
         began = time.monotonic()
@@ -195,6 +199,10 @@ class AuthService:
         self._require_issuer()
         require_device(device_id)
         pending = self._signer.read(PendingVerification, request_token, device=device_id)
+        async with self._arrivals.turn():
+            return await self._verified(pending, code, device_id)
+
+    async def _verified(self, pending: PendingVerification, code: str, device_id: str) -> Verified:
         tries = await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS)
         if tries > MAX_CODE_TRIES:
             raise VaxbookError(Problem.VERIFICATION_LOCKED, field="code")

@@ -23,6 +23,7 @@ from vaxbook.domain.queue import (
 from vaxbook.domain.rotation import Window, all_windows
 from vaxbook.domain.steering import Admission, LineSteering, effective_admission
 from vaxbook.ports import Clock, Gate, Ledger, Signer, Spend
+from vaxbook.services.arrivals import Arrivals
 from vaxbook.services.eligibility import EligibilityService
 from vaxbook.services.free_counts import FreeCounts
 from vaxbook.services.single_flight import SingleFlight
@@ -92,8 +93,10 @@ class WaitingRoom:
         settings: LineSettings,
         free_counts: FreeCounts,
         steering: SteeringService | None = None,
+        arrivals: Arrivals | None = None,
     ) -> None:
         self._steering = steering
+        self._arrivals = arrivals or Arrivals(0, 0.0)  # turns for the opening burst's work
         self._campaign = campaign
         self._ledger = ledger
         self._gate = gate
@@ -111,6 +114,10 @@ class WaitingRoom:
 
     async def join(self, identity: Identity) -> LineView:
         """Take (or get back) the person's one place in their window's line."""
+        async with self._arrivals.turn():  # everyone joins at the opening instant (services/arrivals.py)
+            return await self._join(identity)
+
+    async def _join(self, identity: Identity) -> LineView:
         window, number = await self._standing(identity)
         if await self._sold_out(window):
             raise VaxbookError(Problem.SOLD_OUT)
