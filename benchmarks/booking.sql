@@ -1,6 +1,6 @@
 -- The ledger's booking transaction exactly as POST /api/bookings runs it
 -- (src/vaxbook/adapters/postgres/bookings.py: book): one statement, the vaxbook_book
--- function of migration 0011 (replay check, one-active-booking check, a first-dose place
+-- function of migrations 0011 and 0013 (replay check, one-active-booking check, a first-dose place
 -- from the group's share, the second-dose candidates of the same clinic and vaccine 42 days
 -- later and a place in the nearest with room, the booking, its key, its three messages and
 -- the sealed contact). The first SELECT picks a random first-dose slot with what the service
