@@ -32,12 +32,13 @@ async def fresh_ledger() -> AsyncIterator[str]:
         )
         for day, first, second in ((_FIRST_DAY, 100, 0), (_SECOND_DAY, 0, 100)):
             await db.execute(
-                "INSERT INTO slots (clinic_id, day, start, \"end\", vaccine_id, first_capacity, second_capacity)"
-                " VALUES ('C1', $1, $2, $3, 'pfizer', $4, $5)",
+                "INSERT INTO slots (clinic_id, day, start, \"end\", vaccine_id, first_capacity,"
+                " second_capacity) VALUES ('C1', $1, $2, $3, 'pfizer', $4, $5)",
                 day, time(10, 0), time(10, 30), first, second,
             )
         await db.execute(
-            "INSERT INTO shares (slot_id, grp, capacity) SELECT id, 3, first_capacity FROM slots WHERE day = $1",
+            "INSERT INTO shares (slot_id, grp, capacity)"
+            " SELECT id, 3, first_capacity FROM slots WHERE day = $1",
             _FIRST_DAY,
         )
         await db.execute("VACUUM ANALYZE")
