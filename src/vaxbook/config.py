@@ -116,8 +116,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="how long a request waits for a free PostgreSQL connection"
     )
     redis_pool_size: int = Field(default=50, ge=1, description="Redis connections per worker")
+    # 2: measured best on one 2-core box (booking p99 in the opening burst 112-165 ms, against
+    # 153-238 with 5, 207-269 with 10, 457-690 unbounded; docs/benchmarks.md). Where PostgreSQL
+    # and Redis are across a network, raise it to about a verification's time over its CPU time.
     arrival_turns: int = Field(
-        default=10, ge=0, description="verifications and joins a worker runs at once, the rest waiting"
+        default=2, ge=0, description="verifications and joins a worker runs at once, the rest waiting"
         " their turn, so an opening burst cannot starve the bookings of those admitted (0: no bound)"
     )
     arrival_wait_seconds: float = Field(

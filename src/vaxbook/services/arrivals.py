@@ -4,7 +4,7 @@ At the opening instant everyone verifies and joins at once; the line paces booki
 arriving. In one worker's event loop, a thousand verifications in flight each put their
 callbacks ahead of an admitted person's booking at every round trip, so the booking waited
 behind all of them: seconds at p99 (docs/benchmarks.md, "The opening burst"). Here at most
-`limit` verifications and joins run at a time per worker; the others wait their turn,
+`limit` verifications and joins (VAXBOOK_ARRIVAL_TURNS) run at a time per worker; the others wait their turn,
 parked at no cost, and a booking's round trips come back at once. A turn not given within
 `wait_seconds` is a 503 with Retry-After, as a full connection pool is. 0 turns: no bound.
 
