@@ -4,9 +4,10 @@ At the opening instant everyone verifies and joins at once; the line paces booki
 arriving. In one worker's event loop, a thousand verifications in flight each put their
 callbacks ahead of an admitted person's booking at every round trip, so the booking waited
 behind all of them: seconds at p99 (docs/benchmarks.md, "The opening burst"). Here at most
-`limit` verifications and joins (VAXBOOK_ARRIVAL_TURNS) run at a time per worker; the others wait their turn,
-parked at no cost, and a booking's round trips come back at once. A turn not given within
-`wait_seconds` is a 503 with Retry-After, as a full connection pool is. 0 turns: no bound.
+`limit` verifications and joins (VAXBOOK_ARRIVAL_TURNS) run at a time per worker; the others
+wait their turn, parked at no cost, and a booking's round trips come back at once. A turn not
+given within `wait_seconds` is a 503 with Retry-After, as a full connection pool is. 0 turns:
+no bound.
 
 The verification's call to the provider (seconds, for a real one) is made outside a turn:
 only the worker's own work is taken in turns.
