@@ -17,9 +17,10 @@ from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.services.arrivals import Arrivals
 
 
-async def test_at_most_the_limit_run_at_once_and_all_get_their_turn() -> None:
-    """With two turns, six arrivals never run more than two at a time, and every one of them runs."""
-    arrivals, running, most, done = Arrivals(2, 5.0), 0, 0, []
+async def most_at_once(arrivals: Arrivals, count: int) -> tuple[int, list[int]]:
+    """`count` arrivals at once, each holding its turn briefly: the most that ran together, and
+    which ran."""
+    running, most, done = 0, 0, []
 
     async def arrive(n: int) -> None:
         nonlocal running, most
@@ -30,7 +31,13 @@ async def test_at_most_the_limit_run_at_once_and_all_get_their_turn() -> None:
             running -= 1
             done.append(n)
 
-    await asyncio.gather(*(arrive(n) for n in range(6)))
+    await asyncio.gather(*(arrive(n) for n in range(count)))
+    return most, done
+
+
+async def test_at_most_the_limit_run_at_once_and_all_get_their_turn() -> None:
+    """With two turns, six arrivals never run more than two at a time, and every one of them runs."""
+    most, done = await most_at_once(Arrivals(2, 5.0), 6)
     assert most == 2 and sorted(done) == list(range(6))
 
 
@@ -57,18 +64,8 @@ async def test_a_turn_not_given_in_time_is_a_503_and_leaks_nothing() -> None:
 
 async def test_no_bound_when_turned_off() -> None:
     """0 turns: any number run at once (the setting's documented off switch)."""
-    arrivals, running, most = Arrivals(0, 0.01), 0, 0
-
-    async def arrive() -> None:
-        nonlocal running, most
-        async with arrivals.turn():
-            running += 1
-            most = max(most, running)
-            await asyncio.sleep(0.01)
-            running -= 1
-
-    await asyncio.gather(*(arrive() for _ in range(20)))
-    assert most == 20
+    most, done = await most_at_once(Arrivals(0, 0.01), 20)
+    assert most == 20 and len(done) == 20
 
 
 async def test_the_providers_send_is_made_outside_a_turn(settings: Settings, clock: ManualClock) -> None:
