@@ -25,6 +25,8 @@ from redis.exceptions import ConnectionError, TimeoutError  # redis's own, by de
 SERVER_SCHEMES = ("redis", "rediss")
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 POOL_WAIT_SECONDS = 5.0  # a burst waits this long for a free connection, then fails (503)
+CONNECT_SECONDS = 2.0  # to open a connection
+REPLY_SECONDS = 5.0  # from sending a command to its whole reply
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _retry() -> Retry:
 def connect(url: str, pool_size: int) -> Any:
     """A client for `url` (not yet connected); typed Any: redis-py's two clients share no protocol."""
     common: dict[str, Any] = dict(
-        decode_responses=True, socket_connect_timeout=2.0, socket_timeout=5.0,
+        decode_responses=True, socket_connect_timeout=CONNECT_SECONDS, socket_timeout=REPLY_SECONDS,
         retry=_retry(), retry_on_error=[ConnectionError, TimeoutError],
     )
     if is_cluster(url):

@@ -35,6 +35,7 @@ from redis.exceptions import (  # redis's own, by design
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.redis.clients import connect, is_cluster
+from vaxbook.adapters.redis.lean import LeanCalls
 from vaxbook.adapters.redis.permits import hold_a_permit, new_permits
 from vaxbook.adapters.redis.races import leaked, races_are_outages
 from vaxbook.domain.queue import LineCounters
@@ -48,7 +49,7 @@ IN_FLIGHT_FORGET_SECONDS = 120.0
 LINE_KEEP_SECONDS = 7 * 24 * 3600
 CHECKPOINT_SECONDS = 1.0  # how stale the durable copy of a line's counters may be
 _SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "admission_pass", "spend_pass",
-            "hit", "method_started", "method_finished", "write_pass")
+            "hit", "method_started", "method_finished", "write_pass", "code_attempt")
 
 
 def _script_source(name: str) -> str:
@@ -79,6 +80,7 @@ class RedisGate:
         self._saved: dict[str, tuple[float, int]] = {}  # line -> (monotonic time, admitted) last saved
         self._prefix = prefix
         self._client: Any = None
+        self._lean: LeanCalls | None = None  # one Redis server: the hot calls skip the client's layers
         self._permits: asyncio.Semaphore | None = None  # Redis Cluster only (adapters/redis/permits.py)
         self._scripts: dict[str, Any] = {}
         # The highest counters this worker has seen per line: floors that survive Redis.
@@ -91,6 +93,8 @@ class RedisGate:
         self._client = connect(self._url, self._pool_size)
         if is_cluster(self._url):
             self._permits = new_permits(self._pool_size)
+        else:
+            self._lean = LeanCalls(self._url, self._pool_size, self._client)
         if self._checkpoints is not None:
             await self._checkpoints.open()
         # Script objects run EVALSHA and reload the script after Redis forgot it (a restart).
@@ -98,6 +102,9 @@ class RedisGate:
         await self._client.ping()
 
     async def close(self) -> None:
+        if self._lean is not None:
+            await self._lean.aclose()
+            self._lean = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -116,7 +123,15 @@ class RedisGate:
     async def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
         if self._client is None:
             raise RuntimeError("gate is not open")
+        if self._lean is not None:
+            return await self._lean.script(self._scripts[script], keys, args)
         return await self._scripts[script](keys=keys, args=args)
+
+    async def _command(self, *command: Any) -> Any:
+        """One plain command (HMGET, ZREM: no response callback changes their replies)."""
+        if self._lean is not None:
+            return await self._lean.call(*command)
+        return await self._redis.execute_command(*command)
 
     # keys ------------------------------------------------------------------------------
     def _person(self, person_key: str) -> str:
@@ -150,10 +165,11 @@ class RedisGate:
             ))
             return [None if wait is None else float(wait) for wait in found]
         sha = self._scripts["hit"].sha
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key, (_, limit, period) in zip(keys, checks, strict=True):
-                pipe.evalsha(sha, 1, key, repr(now), limit, repr(float(period)), 1)
-            answers = await pipe.execute(raise_on_error=False)
+        assert self._lean is not None  # one server
+        answers = await self._lean.pipeline([
+            ("EVALSHA", sha, 1, key, repr(now), limit, repr(float(period)), 1)
+            for key, (_, limit, period) in zip(keys, checks, strict=True)
+        ])
         waits: list[float | None] = []
         for key, (_, limit, period), found in zip(keys, checks, answers, strict=True):
             if isinstance(found, NoScriptError):  # Redis restarted and forgot it: this one ran nothing
@@ -178,12 +194,10 @@ class RedisGate:
 
     async def count_code_attempt(self, reference: str, ttl_seconds: int, cost: int = 1) -> int:
         key = f"{self._prefix}code-attempts:{reference}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            counted, _ = await pipe.incrby(key, cost).expire(key, ttl_seconds, nx=True).execute()
-        return int(counted)
+        return int(await self._run("code_attempt", [key], [cost, ttl_seconds]))
 
     async def device_holder(self, person_key: str, now: float) -> str | None:
-        device, until = await self._redis.hmget(self._person(person_key), "device", "device_until")
+        device, until = await self._command("HMGET", self._person(person_key), "device", "device_until")
         return str(device) if device and until and float(until) > now else None
 
     # the line --------------------------------------------------------------------------
@@ -286,10 +300,11 @@ class RedisGate:
 
     async def _device_and_spend(self, person_key: str, keys: list[str], args: list[Any]) -> tuple[Any, ...]:
         script = self._scripts["write_pass"]
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(self._person(person_key), "device", "device_until")
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
-            bound, verdict = await pipe.execute(raise_on_error=False)
+        assert self._lean is not None  # one server
+        bound, verdict = await self._lean.pipeline([
+            ("HMGET", self._person(person_key), "device", "device_until"),
+            ("EVALSHA", script.sha, len(keys), *keys, *args),
+        ])
         if isinstance(verdict, NoScriptError):  # Redis forgot its scripts (a restart): load, run
             verdict = await script(keys=keys, args=args)
         for failed in (bound, verdict):
@@ -319,7 +334,7 @@ class RedisGate:
         # Called after the booking committed: failing here would turn a confirmed booking
         # into an error. The place among live passes frees itself when the pass expires.
         try:
-            await self._redis.zrem(self._line(line_id, "holders"), person_key)
+            await self._command("ZREM", self._line(line_id, "holders"), person_key)
         except (ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError,
                 AttributeError, TypeError, RuntimeError) as failure:
             if isinstance(failure, (AttributeError, TypeError, RuntimeError)) and not leaked(failure):

@@ -1,0 +1,103 @@
+"""The gate's lean calls to one Redis server (adapters/redis/lean.py), against the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.exceptions import ResponseError
+
+from tests import backends
+from vaxbook.adapters.redis.clients import connect
+from vaxbook.adapters.redis.lean import LeanCalls
+
+
+@pytest.fixture
+async def one_connection() -> AsyncIterator[tuple[LeanCalls, str]]:
+    """Lean calls over a pool of one connection (so every call reuses it), and a key prefix."""
+    client = connect(backends.REDIS_URL, pool_size=1)
+    lean = LeanCalls(backends.REDIS_URL, 1, client)
+    prefix = backends.new_prefix()
+    try:
+        yield lean, prefix
+    finally:
+        await lean.aclose()
+        await client.aclose()
+        backends.drop_prefix(prefix)
+
+
+async def test_a_failed_command_is_its_own_reply_and_the_rest_still_answer(
+    one_connection: tuple[LeanCalls, str],
+) -> None:
+    """In a pipeline, a command Redis refuses answers its error in its place, the others their
+    replies, and the next call on the same connection reads its own reply, not a leftover."""
+    lean, prefix = one_connection
+    replies = await lean.pipeline([
+        ("SET", f"{prefix}n", "1"), ("HGET", f"{prefix}n", "field"), ("INCR", f"{prefix}n"),
+    ])
+    assert replies[0] == "OK" and replies[2] == 2
+    assert isinstance(replies[1], ResponseError) and "WRONGTYPE" in str(replies[1])
+    with pytest.raises(ResponseError):
+        await lean.call("HGET", f"{prefix}n", "field")
+    assert await lean.call("GET", f"{prefix}n") == "2"
+
+
+async def test_a_call_whose_connection_was_killed_is_made_again(
+    one_connection: tuple[LeanCalls, str],
+) -> None:
+    """A pooled connection closed by Redis (a restart, a timeout, CLIENT KILL) does not fail the
+    call: it is made again through the client, on a fresh connection."""
+    lean, prefix = one_connection
+    first = await lean.call("CLIENT", "ID")
+    other = connect(backends.REDIS_URL, pool_size=1)
+    try:
+        assert await other.execute_command("CLIENT", "KILL", "ID", first) == 1
+    finally:
+        await other.aclose()
+    assert await lean.call("INCR", f"{prefix}n") == 1
+    assert await lean.call("CLIENT", "ID") != first
+
+
+async def test_a_cancelled_call_leaves_no_reply_for_the_next_caller(
+    one_connection: tuple[LeanCalls, str],
+) -> None:
+    """A call cancelled while Redis has not answered yet (a client gone mid-request) takes its
+    connection down with it: the next call on the pool gets its own reply, not the late one."""
+    lean, prefix = one_connection
+    waiting = asyncio.create_task(lean.call("BLPOP", f"{prefix}empty", "0.3"))
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.sleep(0.4)  # the BLPOP's own answer (nil) would be waiting on a kept connection
+    assert await lean.call("SET", f"{prefix}k", "v") == "OK"
+    assert await lean.call("GET", f"{prefix}k") == "v"
+
+
+async def test_a_burst_waits_for_the_one_connection_instead_of_failing(
+    one_connection: tuple[LeanCalls, str],
+) -> None:
+    """More calls at once than the pool has connections wait their turn (as the client's blocking
+    pool made them), and each gets its own reply."""
+    lean, prefix = one_connection
+    slow = asyncio.create_task(lean.call("BLPOP", f"{prefix}empty", "0.2"))
+    await asyncio.sleep(0.02)
+    answers = await asyncio.gather(*(lean.call("INCR", f"{prefix}n") for _ in range(5)))
+    assert await slow is None
+    assert sorted(answers) == [1, 2, 3, 4, 5]
+
+
+async def test_a_script_redis_does_not_know_is_loaded_and_run_once(
+    one_connection: tuple[LeanCalls, str],
+) -> None:
+    """A script whose digest Redis does not hold (after a restart) is loaded and run, once."""
+    lean, prefix = one_connection
+    client = connect(backends.REDIS_URL, pool_size=1)
+    try:
+        script = client.register_script("return redis.call('INCR', KEYS[1])")
+        script.sha = "0" * 40  # a digest Redis never saw: NOSCRIPT, without flushing a shared server
+        assert await lean.script(script, [f"{prefix}runs"], []) == 1
+        assert await lean.call("GET", f"{prefix}runs") == "1"
+    finally:
+        await client.aclose()
