@@ -36,6 +36,19 @@ def test_a_reminder_names_its_own_dose() -> None:
     assert "Dose 1: 20 Aug 2021" in booking_text(NoticeKind.REMINDER, BOOKING, "en", 1).body
 
 
+@pytest.mark.parametrize(("month", "name"), list(enumerate(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)))
+def test_a_dose_line_gives_day_and_hours_exactly(month: int, name: str) -> None:
+    """A dose's line reads the same whatever the process's locale: the English month abbreviation,
+    zero-padded day and hours, the Korean year-month-day with their units."""
+    slot = Slot(3, "C1", date(2021, month, 5), time(9, 5), time(17, 30), "pfizer", 10, 0)
+    booking = Booking("VB2", "p", "홍*동", date(1990, 5, 13), 3, slot, None, CLINIC,
+                      datetime(2021, 8, 13, tzinfo=UTC))
+    english, korean = (booking_text(NoticeKind.BOOKED, booking, language).body for language in ("en", "ko"))
+    assert f"First dose: 05 {name} 2021 09:05-17:30\n" in english
+    assert f"1차 접종: 2021년 {month:02d}월 05일 09:05~17:30\n" in korean
+
+
 def test_an_offer_says_until_when_it_is_held() -> None:
     """A standby offer names the place and the local time it lapses."""
     offer = Offer("OF1", "p", FIRST, CLINIC, 3, False, datetime(2021, 8, 13, tzinfo=UTC),
