@@ -4,6 +4,7 @@ tests/contract/test_gate.py, `redis-cluster`)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +106,29 @@ async def test_the_lines_primary_failed_over_to_an_empty_replica_loses_no_place_
             mine = await two.get("/api/bookings/me", headers=person.bearer(person.identity))
             assert mine.status_code == 200, mine.text
     assert await ledger_counts(settings.database_url) == (2, 2)
+
+
+
+def _tags_on_the_node_of(gate: RedisGate, key: str, kind: str, count: int) -> list[str]:
+    """`count` hash tags whose `kind` keys (person, limit) the cluster keeps on the node of `key`."""
+    client = gate._redis  # which node holds a key is the point of the tests using this
+    node = client.get_node_from_key(key)
+    tags = (f"t{i}" for i in itertools.count())
+    return list(itertools.islice(
+        (tag for tag in tags if client.get_node_from_key(f"{gate._prefix}{kind}:{{{tag}}}") == node), count
+    ))
+
+
+async def test_a_call_sending_its_commands_at_once_to_one_node_has_connections(redis_cluster: str) -> None:
+    """With one permit, a write whose device and pass live on one node, and four limits all on one
+    node, are each sent at once without the cluster client running out of connections (a flaky
+    MaxConnectionsError under load before each node had connections for every command of a call)."""
+    gate = RedisGate(redis_cluster, prefix="vaxbook-test:at-once:", pool_size=1)
+    await gate.open()
+    try:
+        (person,) = _tags_on_the_node_of(gate, gate._line("L"), "person", 1)
+        assert await gate.spend_for_write("L", person, "d1", 1, "k1", 1.0e9) == "spent"
+        limits = _tags_on_the_node_of(gate, gate._line("L"), "limit", 4)
+        assert await gate.hits([(tag, 5, 60.0) for tag in limits], 1.0e9) == [None] * 4
+    finally:
+        await gate.close()

@@ -27,6 +27,10 @@ CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 POOL_WAIT_SECONDS = 5.0  # a burst waits this long for a free connection, then fails (503)
 CONNECT_SECONDS = 2.0  # to open a connection
 REPLY_SECONDS = 5.0  # from sending a command to its whole reply
+# On a Redis Cluster one gate call sends up to this many commands at once, possibly all to one
+# node (a verification's four limits; a write's device and pass): the gate's permits bound the
+# calls, so each node needs this many connections per permit.
+CLUSTER_COMMANDS_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -75,12 +79,12 @@ def connect(url: str, pool_size: int) -> Any:
     )
     if is_cluster(url):
         address = parse_cluster_url(url)
-        # The cluster client keeps up to `pool_size` connections per node and fails at once past
+        # The cluster client keeps a bounded number of connections per node and fails at once past
         # that (it has no blocking pool): the gate's permits make a burst wait instead.
         return RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in address.nodes],
             username=address.username, password=address.password, ssl=address.tls,
-            max_connections=pool_size, **common,
+            max_connections=pool_size * CLUSTER_COMMANDS_AT_ONCE, **common,
         )
     # A blocking pool: a burst waits briefly for a connection instead of failing.
     pool = redis.BlockingConnectionPool.from_url(

@@ -3,9 +3,11 @@
 redis-py's blocking pool makes a request wait (up to 5 s) when every connection of a worker is
 busy; its cluster client has no such pool and raises at once once a node's connections are all
 in use, which would turn an opening burst into 503s. So each public coroutine of the gate holds
-one permit (at most `pool_size` at a time per worker) while it runs: one gate call uses one
-connection at a time, so the permits bound the connections per node as the pool bounds them
-per server. A gate without permits (one server, whose pool already waits) calls straight through.
+one permit (at most `pool_size` at a time per worker) while it runs. A gate call sends at most
+`CLUSTER_COMMANDS_AT_ONCE` commands at once (adapters/redis/clients.py), and the cluster client
+keeps that many connections per node per permit, so a burst of calls all to one node waits for
+permits instead of running out of connections. A gate without permits (one server, whose pool
+already waits) calls straight through.
 """
 
 from __future__ import annotations
