@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from vaxbook.adapters.postgres.ledger import PostgresLedger
 from vaxbook.adapters.sqlite.ledger import SqliteLedger
 from vaxbook.domain.booking import BookingRequest, Clinic, NewSlot
 from vaxbook.domain.errors import VaxbookError
+from vaxbook.domain.inventory_rows import Numbered, SlotRecord
 from vaxbook.ports import Ledger
 
 AT = datetime(2021, 8, 13, 12, tzinfo=UTC)
@@ -26,17 +27,30 @@ DAY = date(2021, 8, 20)
 
 
 @pytest.fixture(params=["sqlite", "postgres"] if CLUSTER else ["sqlite"])
-async def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Ledger]:
-    made: Ledger
-    if request.param == "sqlite":
-        made = SqliteLedger(tmp_path / "ledger.db")
-    else:
+async def workers(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[[], Awaitable[Ledger]]]:
+    """Opens a ledger on the same store on each call, as a worker of its own would."""
+    opened: list[Ledger] = []
+    url = ""
+    if request.param == "postgres":
         url = request.getfixturevalue("cluster_database")
         await backends.empty_ledger(url)
-        made = PostgresLedger(url, pool_size=20)
-    await made.open()
-    yield made
-    await made.close()
+
+    async def open_one() -> Ledger:
+        made: Ledger = SqliteLedger(tmp_path / "ledger.db") if not url else PostgresLedger(url, pool_size=20)
+        await made.open()
+        opened.append(made)
+        return made
+
+    yield open_one
+    for made in opened:
+        await made.close()
+
+
+@pytest.fixture
+async def ledger(workers: Callable[[], Awaitable[Ledger]]) -> Ledger:
+    return await workers()
 
 
 async def two_slots(ledger: Ledger, share: int = 5) -> tuple[int, int]:
@@ -232,3 +246,26 @@ async def test_standing_is_the_booking_and_the_place_in_one_read(ledger: Ledger)
     assert await ledger.standing("L", "p1") == (False, 7)
     assert await ledger.standing("L", "p2") == (True, None)
     assert await ledger.standing("other", "p1") == (False, None)
+
+
+async def test_a_slot_list_shows_the_slots_another_worker_imported(
+    workers: Callable[[], Awaitable[Ledger]],
+) -> None:
+    """A worker that listed a clinic's slots lists them as they are after another worker's import:
+    a changed end and a new slot, in order, and books from the changed row (PostgreSQL workers
+    answer from the slot rows they hold)."""
+    importer = await workers()
+    first, second = await two_slots(importer)
+    browser = await workers()
+    assert [s.slot.end for s in await browser.slots("C1", (3,), DAY)] == [time(10), time(11)]
+    summary = await importer.import_slots([
+        Numbered(1, SlotRecord("C1", DAY, time(9), time(9, 30), "pfizer", 5, 0)),
+        Numbered(2, SlotRecord("C1", DAY, time(8), time(8, 50), "pfizer", 10, 0)),
+    ], dry_run=False)
+    assert not summary.refused
+    listed = await browser.slots("C1", (3,), DAY)
+    assert [(s.slot.start, s.slot.end) for s in listed] == [
+        (time(8), time(8, 50)), (time(9), time(9, 30)), (time(10), time(11))
+    ]
+    assert [s.slot.id for s in listed[1:]] == [first, second]
+    assert (await browser.book(request_for("p1", first))).first.end == time(9, 30)

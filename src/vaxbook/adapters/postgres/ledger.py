@@ -365,7 +365,8 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         rows = await self._fetch(f"SELECT {SLOT_COLUMNS} FROM slots WHERE id = $1", slot_id)
         if not rows:
             return None
-        self._rows.slots[slot_id] = found = slot_from(rows[0])
+        found = slot_from(rows[0])
+        self._rows.keep((found,))
         return found
 
     # browsing --------------------------------------------------------------------------
@@ -409,16 +410,25 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         return [ClinicFree(Clinic(*row[:5]), row[5]) for row in rows]
 
     async def slots(self, clinic_id: str, groups: tuple[int, ...], since: date) -> list[SlotFree]:
-        columns = slot_columns("s")
+        # Ids and numbers only, the slots themselves from this worker's rows: building a Slot of
+        # every row (dates and times decoded) was most of a list's CPU, and with a list cached
+        # for a second nearly every list is read (docs/benchmarks.md). The columns an import can
+        # change come along, so a changed slot is read again, as a new one is.
         rows = await self._fetch(
-            f"SELECT {columns}, {_FREE}, s.second_capacity - s.second_booked FROM {_SHARES}"
+            f'SELECT s.id, s."end", s.first_capacity, s.second_capacity, {_FREE},'
+            f" s.second_capacity - s.second_booked FROM {_SHARES}"
             " WHERE s.clinic_id = $1 AND sh.grp = ANY($2::smallint[]) AND s.day >= $3"
             " AND s.first_capacity > 0 GROUP BY s.id ORDER BY s.day, s.start",
             clinic_id, list(groups), since,
         )
-        found = [SlotFree(slot_from(row), row[8], row[9]) for row in rows]
-        self._rows.keep(free.slot for free in found)  # the next booking of one needs no read
-        return found
+        held, missing = self._rows.held(rows)
+        read: dict[int, Slot] = {}
+        if missing:
+            read = {row[0]: slot_from(row) for row in await self._fetch(
+                f"SELECT {SLOT_COLUMNS} FROM slots WHERE id = ANY($1::bigint[])", missing
+            )}
+            self._rows.keep(read.values())  # the next booking of one needs no read
+        return [SlotFree(slot or read[row[0]], row[4], row[5]) for slot, row in zip(held, rows, strict=True)]
 
     async def free_first_doses(self, groups: tuple[int, ...], since: date) -> int:
         rows = await self._fetch(

@@ -3,14 +3,16 @@
 Clinic and slot rows do not change once created (their counters live in other columns), so
 a booking checks its slot and builds its answer from memory, and its one round trip is the
 booking itself (issue 9). The copy is filled when the ledger opens (the slots still to come,
-soonest first, up to WARM_SLOTS), by every browse of a clinic's slots and by new slots; a
-miss costs one read. An import clears it (docs/operations.md: other workers see an import's
-changed capacities after a restart).
+soonest first, up to WARM_SLOTS), by new slots, and by slot lists: a list reads ids and
+numbers only and takes its slots from here, reading once those not held or held with columns
+an import has changed since; any other miss costs one read. An import clears the importing
+worker's copy (docs/operations.md: other workers keep theirs until a list or a restart).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cachetools import LRUCache
@@ -28,7 +30,9 @@ WARM_SLOTS = 100_000
 class RowCache:
     def __init__(self) -> None:
         self.clinics: LRUCache[str, Clinic] = LRUCache(maxsize=CLINICS)
-        self.slots: LRUCache[int, Slot] = LRUCache(maxsize=SLOTS)
+        # A plain dict, the first kept dropped past SLOTS: a slot list looks up every slot it shows
+        # (56 in the bench's clinics), and an LRUCache lookup is four Python calls.
+        self.slots: dict[int, Slot] = {}
 
     async def warm(self, db: Any) -> None:
         """The clinics and the first-dose slots from yesterday on (a booking's first look)."""
@@ -39,8 +43,25 @@ class RowCache:
             " ORDER BY day, start LIMIT $1", WARM_SLOTS,
         ))
 
+    def held(self, rows: Sequence[Any]) -> tuple[list[Slot | None], list[int]]:
+        """The slot of each (id, end, first_capacity, second_capacity, ...) row as held here, and
+        the ids of those to read again: slots not held, or held with columns an import has
+        changed since (docs/operations.md), so a list never shows an older row than its read."""
+        get = self.slots.get
+        found: list[Slot | None] = []
+        missing: list[int] = []
+        for row in rows:
+            slot = get(row[0])
+            if slot is None or (slot.end, slot.first_capacity, slot.second_capacity) != row[1:4]:
+                slot = None
+                missing.append(row[0])
+            found.append(slot)
+        return found, missing
+
     def keep(self, slots: Iterable[Slot]) -> None:
         self.slots.update((slot.id, slot) for slot in slots)
+        for oldest in list(itertools.islice(self.slots, max(len(self.slots) - SLOTS, 0))):
+            del self.slots[oldest]
 
     def clear(self) -> None:
         self.clinics.clear()

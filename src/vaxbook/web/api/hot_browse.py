@@ -47,6 +47,11 @@ def _slots(found: list[SlotFree]) -> dict[str, Any]:
     return {"slots": [slot_free_json(s) for s in found]}
 
 
+def slots_body(found: list[SlotFree]) -> bytes:
+    """A slot list's answer (benchmarks/slot_lists.py times it with the ledger's read)."""
+    return encoded(found, _slots)
+
+
 async def provinces(scope: Scope, _receive: Receive, send: Send, _: str) -> None:
     """GET /api/regions."""
     admitted = admission(scope)
@@ -74,4 +79,4 @@ async def slots(scope: Scope, _receive: Receive, send: Send, clinic_id: str) -> 
     admitted = admission(scope)
     if not _CLINIC_ID.fullmatch(clinic_id):
         raise AskTheApp
-    await answer(send, encoded(await container(scope).booking.slots(admitted, clinic_id), _slots))
+    await answer(send, slots_body(await container(scope).booking.slots(admitted, clinic_id)))

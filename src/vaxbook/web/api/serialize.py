@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date, time
 from typing import Any
 
 from vaxbook.domain.booking import Booking, Clinic, ClinicFree, ClinicListRow, RegionFree, Slot, SlotFree
@@ -62,14 +63,31 @@ def clinic_free_json(found: ClinicFree) -> dict[str, Any]:
     return {**clinic_json(found.clinic), "free": found.free}
 
 
+# Slot lists repeat a few days and clock times (a bench clinic's 56 slots: 7 days, 8 starts, 8
+# ends), and a list cached for a second is encoded again on nearly every request: each day's and
+# time's text is made once per worker (three isoformat calls per slot were most of a list's JSON).
+_TEXTS: dict[date | time, str] = {}
+_TEXTS_KEPT = 10_000  # a campaign's days and the clock's minutes are far fewer
+
+
+def _text(value: date | time) -> str:
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) >= _TEXTS_KEPT:
+            _TEXTS.clear()
+        text = _TEXTS[value] = value.isoformat() if isinstance(value, date) else value.isoformat("minutes")
+    return text
+
+
 def slot_json(slot: Slot) -> dict[str, Any]:
-    return {"id": slot.id, "clinic_id": slot.clinic_id, "date": slot.day.isoformat(),
-            "start": slot.start.isoformat("minutes"), "end": slot.end.isoformat("minutes"),
-            "vaccine_id": slot.vaccine_id}
+    return {"id": slot.id, "clinic_id": slot.clinic_id, "date": _text(slot.day),
+            "start": _text(slot.start), "end": _text(slot.end), "vaccine_id": slot.vaccine_id}
 
 
 def slot_free_json(found: SlotFree) -> dict[str, Any]:
-    return {**slot_json(found.slot), "free": found.free_first}
+    answer = slot_json(found.slot)
+    answer["free"] = found.free_first
+    return answer
 
 
 def booking_json(booking: Booking) -> dict[str, Any]:
