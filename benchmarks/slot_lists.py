@@ -6,8 +6,8 @@ its cost is the miss: `PostgresLedger.slots` and the JSON of the new list. For c
 also times one read of every slot's free places (all clinics at once), the alternative of
 serving the lists from one read per worker per `browse_cache_seconds`. Loaded as the rush
 bench loads its ledger (200 clinics, 56 first-dose slots each, 10 shares per slot). Each
-figure is process CPU per call, best of 5 rounds of 600 calls, uvloop; the database's own
-CPU is not in it.
+figure is process CPU per call, best of 15 rounds of 400 calls, uvloop; the database's own
+CPU is not in it. `SELECT 1` through the ledger's pool is the round trip every read pays.
 
 Run: .venv/bin/python benchmarks/slot_lists.py [postgresql://postgres@127.0.0.1:5432/vaxbook_slot_lists]
 (the database named is dropped and recreated)
@@ -29,7 +29,7 @@ from vaxbook.services.clinics import ClinicService
 from vaxbook.web.api.hot_browse import slots_body
 from vaxbook_bench.population import load_inventory, plan_inventory
 
-ROUNDS, CALLS = 5, 600
+ROUNDS, CALLS = 15, 400  # many short rounds: the best of them is the quietest on a shared machine
 CLINICS, GROUPS = 200, (3,)
 
 
@@ -84,8 +84,12 @@ async def main(dsn: str) -> None:
             " AND s.first_capacity > 0 GROUP BY sh.slot_id", list(GROUPS), first_day,
         )
 
+    async def round_trip() -> Any:
+        return await ledger._fetch("SELECT 1")
+
     rows = len(await list_read())
     figures = {
+        "SELECT 1 through the ledger's pool (a round trip)": await _cpu_per_call(round_trip),
         f"ledger.slots, one clinic ({rows} slots)": await _cpu_per_call(list_read),
         "ledger.slots + the answer's JSON (a miss)": await _cpu_per_call(list_read_and_json),
         f"every clinic's slot frees, one read ({len(await every_slot_read())} rows)":
