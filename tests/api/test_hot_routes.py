@@ -64,7 +64,7 @@ async def test_the_journey_reads_answer_alike(running: Running) -> None:
     slots = (await both(running, "GET", "/api/clinics/C1/slots", passed)).json()["slots"]
     assert (await both(running, "GET", "/api/bookings/me", identity)).json()["code"] == "no_booking"
     assert (await book(running.client, person, slots[0]["id"])).status_code == 201
-    # The slot's JSON is kept per slot (hot_browse._head); its free count is the list's.
+    # Listed again after the booking: the slots from the worker's rows, the free count as it is now.
     after = (await both(running, "GET", "/api/clinics/C1/slots", passed)).json()["slots"]
     assert after == [{**slots[0], "free": slots[0]["free"] - 1}, *slots[1:]]
     mine = (await both(running, "GET", "/api/bookings/me", identity)).json()
