@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tests import backends
 from vaxbook.adapters.redis.clients import connect
@@ -43,19 +44,21 @@ async def test_a_failed_command_is_its_own_reply_and_the_rest_still_answer(
     assert await lean.call("GET", f"{prefix}n") == "2"
 
 
-async def test_a_call_whose_connection_was_killed_is_made_again(
+async def test_a_call_whose_connection_is_killed_under_it_is_made_again(
     one_connection: tuple[LeanCalls, str],
 ) -> None:
-    """A pooled connection closed by Redis (a restart, a timeout, CLIENT KILL) does not fail the
-    call: it is made again through the client, on a fresh connection."""
+    """A connection closed by Redis while a call waits on it (a restart, CLIENT KILL) does not fail
+    the call: it is made again through the client, on a fresh connection."""
     lean, prefix = one_connection
     first = await lean.call("CLIENT", "ID")
+    waiting = asyncio.create_task(lean.pipeline([("INCR", f"{prefix}n"), ("BLPOP", f"{prefix}empty", "0.2")]))
+    await asyncio.sleep(0.05)
     other = connect(backends.REDIS_URL, pool_size=1)
     try:
         assert await other.execute_command("CLIENT", "KILL", "ID", first) == 1
     finally:
         await other.aclose()
-    assert await lean.call("INCR", f"{prefix}n") == 1
+    assert await waiting == [2, None]  # the client ran both again: the INCR counted twice
     assert await lean.call("CLIENT", "ID") != first
 
 
@@ -65,14 +68,32 @@ async def test_a_cancelled_call_leaves_no_reply_for_the_next_caller(
     """A call cancelled while Redis has not answered yet (a client gone mid-request) takes its
     connection down with it: the next call on the pool gets its own reply, not the late one."""
     lean, prefix = one_connection
-    waiting = asyncio.create_task(lean.call("BLPOP", f"{prefix}empty", "0.3"))
+    first = await lean.call("CLIENT", "ID")
+    waiting = asyncio.create_task(lean.call("BLPOP", f"{prefix}empty", "0.2"))
     await asyncio.sleep(0.05)
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    await asyncio.sleep(0.4)  # the BLPOP's own answer (nil) would be waiting on a kept connection
-    assert await lean.call("SET", f"{prefix}k", "v") == "OK"
+    assert await lean.call("SET", f"{prefix}k", "v") == "OK"  # the BLPOP's nil would come first
     assert await lean.call("GET", f"{prefix}k") == "v"
+    assert await lean.call("CLIENT", "ID") != first
+
+
+async def test_a_call_past_its_deadline_is_an_outage_and_is_not_made_again() -> None:
+    """Redis slower than the deadline: the call fails as an outage (redis's TimeoutError) without
+    being sent again, so nothing in it counts twice, and the pool serves the next call."""
+    client = connect(backends.REDIS_URL, pool_size=1)
+    lean = LeanCalls(backends.REDIS_URL, 1, client, reply_seconds=0.1)
+    prefix = backends.new_prefix()
+    try:
+        with pytest.raises(RedisTimeoutError, match=r"within 0\.1 s"):
+            await lean.pipeline([("INCR", f"{prefix}n"), ("BLPOP", f"{prefix}empty", "0.3")])
+        await asyncio.sleep(0.3)  # a second run would have counted by now
+        assert await lean.call("GET", f"{prefix}n") == "1"
+    finally:
+        await lean.aclose()
+        await client.aclose()
+        backends.drop_prefix(prefix)
 
 
 async def test_a_burst_waits_for_the_one_connection_instead_of_failing(

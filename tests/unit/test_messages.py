@@ -39,8 +39,9 @@ def test_a_reminder_names_its_own_dose() -> None:
 @pytest.mark.parametrize(("month", "name"), list(enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)))
 def test_a_dose_line_gives_day_and_hours_exactly(month: int, name: str) -> None:
-    """A dose's line reads the same whatever the process's locale: the English month abbreviation,
-    zero-padded day and hours, the Korean year-month-day with their units."""
+    """A dose's line gives the day and hours exactly: the English month abbreviation from the
+    message's own table (not the process's locale, as %b was), zero-padded day and hours, and the
+    Korean year, month and day with their units."""
     slot = Slot(3, "C1", date(2021, month, 5), time(9, 5), time(17, 30), "pfizer", 10, 0)
     booking = Booking("VB2", "p", "홍*동", date(1990, 5, 13), 3, slot, None, CLINIC,
                       datetime(2021, 8, 13, tzinfo=UTC))

@@ -16,6 +16,7 @@ ahead of people already in line, and people already admitted are not sent back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -34,7 +35,7 @@ from redis.exceptions import (  # redis's own, by design
 )
 
 from vaxbook.adapters.outages import reports_outages
-from vaxbook.adapters.redis.clients import connect, is_cluster
+from vaxbook.adapters.redis.clients import CLUSTER_COMMANDS_AT_ONCE, connect, is_cluster
 from vaxbook.adapters.redis.lean import LeanCalls
 from vaxbook.adapters.redis.permits import hold_a_permit, new_permits
 from vaxbook.adapters.redis.races import leaked, races_are_outages
@@ -102,14 +103,14 @@ class RedisGate:
         await self._client.ping()
 
     async def close(self) -> None:
-        if self._lean is not None:
-            await self._lean.aclose()
-            self._lean = None
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-        if self._checkpoints is not None:
-            await self._checkpoints.close()
+        async with contextlib.AsyncExitStack() as closing:  # last pushed first; each even if one fails
+            if self._checkpoints is not None:
+                closing.push_async_callback(self._checkpoints.close)
+            if self._client is not None:
+                closing.push_async_callback(self._client.aclose)
+            if self._lean is not None:
+                closing.push_async_callback(self._lean.aclose)
+            self._lean = self._client = None
 
     async def ping(self) -> None:
         await self._redis.ping()
@@ -120,17 +121,24 @@ class RedisGate:
             raise RuntimeError("gate is not open")
         return self._client
 
+    @property
+    def _one_server(self) -> LeanCalls:
+        """The lean calls of a gate on one Redis server (not a cluster)."""
+        if self._lean is None:
+            raise RuntimeError("gate is not open")
+        return self._lean
+
     async def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
+        if self._permits is None:
+            return await self._one_server.script(self._scripts[script], keys, args)
         if self._client is None:
             raise RuntimeError("gate is not open")
-        if self._lean is not None:
-            return await self._lean.script(self._scripts[script], keys, args)
         return await self._scripts[script](keys=keys, args=args)
 
     async def _command(self, *command: Any) -> Any:
         """One plain command (HMGET, ZREM: no response callback changes their replies)."""
-        if self._lean is not None:
-            return await self._lean.call(*command)
+        if self._permits is None:
+            return await self._one_server.call(*command)
         return await self._redis.execute_command(*command)
 
     # keys ------------------------------------------------------------------------------
@@ -158,15 +166,18 @@ class RedisGate:
         keys = [f"{self._prefix}limit:{{{key}}}" for key, _, _ in checks]
         if self._permits is not None:
             # redis-py's cluster pipeline refuses scripts: the calls go out at once instead, each
-            # to its key's shard (as spend_for_write's do).
-            found = await asyncio.gather(*(
-                self._run("hit", [key], [repr(now), limit, repr(float(period)), 1])
-                for key, (_, limit, period) in zip(keys, checks, strict=True)
-            ))
-            return [None if wait is None else float(wait) for wait in found]
+            # to its key's shard (as spend_for_write's do), at most as many as the client keeps
+            # connections per node and permit for.
+            waited: list[Any] = []
+            asked = list(zip(keys, checks, strict=True))
+            for first in range(0, len(asked), CLUSTER_COMMANDS_AT_ONCE):
+                waited += await asyncio.gather(*(
+                    self._run("hit", [key], [repr(now), limit, repr(float(period)), 1])
+                    for key, (_, limit, period) in asked[first:first + CLUSTER_COMMANDS_AT_ONCE]
+                ))
+            return [None if wait is None else float(wait) for wait in waited]
         sha = self._scripts["hit"].sha
-        assert self._lean is not None  # one server
-        answers = await self._lean.pipeline([
+        answers = await self._one_server.pipeline([
             ("EVALSHA", sha, 1, key, repr(now), limit, repr(float(period)), 1)
             for key, (_, limit, period) in zip(keys, checks, strict=True)
         ])
@@ -300,8 +311,7 @@ class RedisGate:
 
     async def _device_and_spend(self, person_key: str, keys: list[str], args: list[Any]) -> tuple[Any, ...]:
         script = self._scripts["write_pass"]
-        assert self._lean is not None  # one server
-        bound, verdict = await self._lean.pipeline([
+        bound, verdict = await self._one_server.pipeline([
             ("HMGET", self._person(person_key), "device", "device_until"),
             ("EVALSHA", script.sha, len(keys), *keys, *args),
         ])

@@ -12,9 +12,14 @@ pool did) and has one deadline for its whole round trip.
 Only the connection's public methods are used (`pack_commands`, `send_packed_command`,
 `read_response`), so a connection whose reply was not read (the deadline passed, the request
 was cancelled) is disconnected by redis-py itself, and never handed to the next caller with a
-late reply on it. A call that loses its connection is made once more through the client, which
-retries on fresh connections as it did before; a reply lost after Redis ran the command runs it
-again, as redis-py's own retry does (every script of the gate allows that).
+late reply on it.
+
+A call whose connection is lost (refused, reset, closed by Redis) is made once more through the
+client, which retries on fresh connections as it always did. As with redis-py's own retry, a
+reply lost after Redis ran the commands runs them again: the line's scripts, the pass and the
+device claim allow that (each is idempotent or answers "again"); a limit, a code count or a
+congestion stamp counts once more. A call past its deadline is not made again: Redis is slow,
+not gone, and has most likely run it; it is an outage (the gate's 503) instead.
 
 Redis Cluster keeps the client's calls (adapters/redis/gate.py): slots and redirects are the
 cluster client's job.
@@ -33,21 +38,22 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from vaxbook.adapters.redis.clients import CONNECT_SECONDS, POOL_WAIT_SECONDS, REPLY_SECONDS
 
 Command = Sequence[Any]
-# The connection is gone (redis-py disconnected it), or the deadline passed (likewise).
-_LOST = (ConnectionError, RedisTimeoutError, TimeoutError)
+# The connection is gone (redis-py disconnected it), or none could be made (a connect timeout).
+_LOST = (ConnectionError, RedisTimeoutError)
 
 
 class LeanCalls:
     """Scripts, single commands and pipelines on one Redis server; `client` (redis.asyncio.Redis
     on the same server) makes again a call that lost its connection."""
 
-    def __init__(self, url: str, pool_size: int, client: Any) -> None:
+    def __init__(self, url: str, pool_size: int, client: Any, reply_seconds: float = REPLY_SECONDS) -> None:
         # typed Any: redis-py leaves get_connection untyped
         self._pool: Any = redis.ConnectionPool.from_url(
             url, max_connections=pool_size, decode_responses=True, socket_connect_timeout=CONNECT_SECONDS,
         )
         self._free = asyncio.Semaphore(pool_size)  # the plain pool refuses past its size: wait here
         self._client = client
+        self._reply_seconds = reply_seconds
 
     async def aclose(self) -> None:
         await self._pool.aclose()
@@ -72,22 +78,27 @@ class LeanCalls:
         """Several commands in one write and one wait: each one's reply, or its error, in order."""
         await self._take_a_connection()
         try:
-            connection = await self._pool.get_connection()
-            try:
-                async with asyncio.timeout(REPLY_SECONDS):
-                    packed = connection.pack_commands(commands)
-                    await connection.send_packed_command(packed, check_health=False)
-                    return [await _reply(connection) for _ in commands]
-            except _LOST:
-                pass  # disconnected: the pool connects it again on its next use
-            finally:
-                await self._pool.release(connection)
+            return await self._on_a_connection(commands)
+        except TimeoutError:  # asyncio's: the deadline passed (redis-py disconnected the connection)
+            raise RedisTimeoutError(f"no reply from Redis within {self._reply_seconds:g} s") from None
+        except _LOST:
+            pass  # disconnected: the pool connects it again on its next use
         finally:
             self._free.release()
         async with self._client.pipeline(transaction=False) as pipe:  # its retries, fresh connections
             for command in commands:
                 pipe.execute_command(*command)
             return list(await pipe.execute(raise_on_error=False))
+
+    async def _on_a_connection(self, commands: Sequence[Command]) -> list[Any]:
+        connection = await self._pool.get_connection()  # connects (again) if it must
+        try:
+            async with asyncio.timeout(self._reply_seconds):
+                packed = connection.pack_commands(commands)
+                await connection.send_packed_command(packed, check_health=False)
+                return [await _reply(connection) for _ in commands]
+        finally:
+            await self._pool.release(connection)
 
     async def _take_a_connection(self) -> None:
         if not self._free.locked():
