@@ -36,3 +36,8 @@ PEOPLE=$("$BIN/python" -c "import sys; print(min(1000, int(float(sys.argv[1]) * 
   --clinics 200 --database-url "$DB" --redis-url "$REDIS" --json "$OUT/wrk.json"
 
 "$BIN/vaxbook-bench" simulate --report "$OUT/capacity.json"
+
+# 6. Issue 9's bars from the reports above, each CPU figure also in step 4's bare FastAPI answers
+#    (the figure to compare between machines: the same code costs twice the CPU on a machine whose
+#    bare answers cost twice as much).
+COLUMNS=${COLUMNS:-160} "$BIN/vaxbook-bench" bars --dir "$OUT"

@@ -179,6 +179,23 @@ def cluster(
 
 
 @app.command()
+def bars(
+    directory: Path = typer.Option(Path("var/bench"), "--dir", help="where `make bench` wrote its reports"),
+) -> None:
+    """Issue 9's bars from one `make bench`'s reports, each CPU figure also in that run's anchors."""
+    from vaxbook_bench.bars import fastapi_anchor_us, load, rows  # noqa: PLC0415  # as above
+
+    reports = load(directory)
+    table = Table("figure", "bar", "measured", "in bare FastAPI answers", "")
+    for row in rows(reports):
+        table.add_row(*row)
+    console.print(table)
+    anchor = fastapi_anchor_us(reports)
+    console.print(f"bare FastAPI answer (step 4): {anchor:g} us of server CPU" if anchor
+                  else "no anchors (step 4's wrk.json) in " + str(directory))
+
+
+@app.command()
 def simulate(
     people: int = typer.Option(2_000_000, min=1, help="people arriving"),
     admission_rate: float = typer.Option(2_000_000 / 3600, min=0.01, help="people admitted per second"),
