@@ -1,9 +1,9 @@
 """The gate's calls to one Redis server, on redis-py's connections but without the client's
 per-call layers.
 
-Why: through `Redis.execute_command` or a registered Script, one EVALSHA costs about 115 us of
-client CPU on the bench machine; here it costs about 50 (benchmarks/redis_call_cost.py), and a
-journey makes about twenty. What the client adds per call: a retry closure, observability
+Why: through `Redis.execute_command` or a registered Script, one EVALSHA costs 90-120 us of
+client CPU on the bench machine; here it costs 70-75 (benchmarks/redis_call_cost.py), and a
+journey makes about fourteen Redis round trips. What the client adds per call: a retry closure, observability
 hooks, a response callback, a blocking pool's condition and timer, and, from the socket timeout,
 a new task for every send (`asyncio.wait_for`) and a timer for every read. Here a call takes a
 connection from a plain pool of its own (a semaphore makes a burst wait for one, as the blocking
