@@ -134,7 +134,8 @@ class WaitingRoom:
             birth=identity.birth, name=identity.name, iat=self._now(),
             exp=window.closes.timestamp(), contact=identity.contact,
         )
-        return await self._noticed(window, await self._view(ticket, window, self._signer.sign(ticket)))
+        view = await self._view(ticket, window, self._signer.sign(ticket), placed=True)
+        return await self._noticed(window, view)
 
     async def _standing(self, identity: Identity) -> tuple[Window, int | None]:
         """The window the person may join now (or raise, as eligibility does) and their place in its
@@ -159,6 +160,7 @@ class WaitingRoom:
         window = self._windows.get(ticket.line)
         if window is None:
             raise VaxbookError(Problem.TICKET_INVALID)
+        placed = False
         if ticket.number is None:
             # Every pre-queue poll re-registers (idempotent), so a gate that lost its state
             # before opening still puts this person ahead of later arrivals.
@@ -168,7 +170,8 @@ class WaitingRoom:
             if number is not None:
                 ticket = _renumbered(ticket, await self._held_place(window.id, ticket.person, number))
                 ticket_token = self._signer.sign(ticket)  # a new token only when the place changed
-        return await self._noticed(window, await self._view(ticket, window, ticket_token))
+                placed = True
+        return await self._noticed(window, await self._view(ticket, window, ticket_token, placed=placed))
 
     async def figures(self, line_id: str) -> LineFigures:
         """The line's counters, measured admission rate and steering, for the console.
@@ -223,7 +226,9 @@ class WaitingRoom:
         """The write was refused: the pass may be used again (and counts as live again)."""
         await self._gate.unspend_pass(admission.line, admission.person, admission.number, key)
 
-    async def _view(self, ticket: Ticket, window: Window, token: str) -> LineView:
+    async def _view(self, ticket: Ticket, window: Window, token: str, *, placed: bool = False) -> LineView:
+        """What the ticket sees now; `placed`: this request has just put the ticket's place in the
+        gate (a join), so the gate has it whatever this worker's cached counters say."""
         if ticket.number is None:
             wait = max(window.opens.timestamp() - self._now(), 0.0)
             return LineView("pre_queue", token, window.id, None, None, wait,
@@ -232,8 +237,10 @@ class WaitingRoom:
             return LineView("sold_out", token, window.id, ticket.number, None, None,
                             poll_after_seconds(math.inf))
         counters = await self._line_counters(window.id)
-        if ticket.number > counters.issued:
-            # The gate lost its state (a restart); the signed ticket proves the place.
+        if ticket.number > counters.issued and not placed:
+            # The gate lost its state (a restart); the signed ticket proves the place. Not after a
+            # join: its number is past the cached counters whenever others joined since they were
+            # read, and putting it back anyway was a write to the line's shard on most joins.
             await self._gate.restore_place(window.id, ticket.person, ticket.number)
         for _ in range(MOVES_PER_VIEW):
             if not is_admitted(ticket.number, counters):
