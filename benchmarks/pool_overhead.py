@@ -10,12 +10,13 @@ Run: .venv/bin/python benchmarks/pool_overhead.py [postgresql://postgres@127.0.0
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import uvloop
+
+from vaxbook_bench.cpu_per_call import cpu_per_call
 
 ROUNDS, CALLS = 5, 3000
 
@@ -26,15 +27,7 @@ async def _no_open_transaction(connection: Any) -> None:
 
 
 async def _cpu_per_call(call: Callable[[], Awaitable[Any]]) -> float:
-    for _ in range(300):
-        await call()
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.process_time()
-        for _ in range(CALLS):
-            await call()
-        best = min(best, (time.process_time() - started) / CALLS)
-    return best * 1e6
+    return await cpu_per_call(call, rounds=ROUNDS, calls=CALLS, warm=300)
 
 
 async def main(dsn: str) -> None:

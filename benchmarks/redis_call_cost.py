@@ -12,7 +12,6 @@ Run: .venv/bin/python benchmarks/redis_call_cost.py [redis://127.0.0.1:6379/0]
 from __future__ import annotations
 
 import sys
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,20 +20,13 @@ import uvloop
 
 from vaxbook.adapters.redis.clients import connect
 from vaxbook.adapters.redis.lean import LeanCalls
+from vaxbook_bench.cpu_per_call import cpu_per_call
 
 ROUNDS, CALLS = 7, 3000
 
 
 async def _cpu_per_call(call: Callable[[], Awaitable[Any]]) -> float:
-    for _ in range(300):
-        await call()
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.process_time()
-        for _ in range(CALLS):
-            await call()
-        best = min(best, (time.process_time() - started) / CALLS)
-    return best * 1e6
+    return await cpu_per_call(call, rounds=ROUNDS, calls=CALLS, warm=300)
 
 
 async def main(url: str) -> None:

@@ -16,7 +16,6 @@ Run: .venv/bin/python benchmarks/slot_lists.py [postgresql://postgres@127.0.0.1:
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ import uvloop
 from vaxbook.adapters.postgres.ledger import PostgresLedger
 from vaxbook.services.clinics import ClinicService
 from vaxbook.web.api.hot_browse import slots_body
+from vaxbook_bench.cpu_per_call import cpu_per_call
 from vaxbook_bench.population import load_inventory, plan_inventory
 
 ROUNDS, CALLS = 15, 400  # many short rounds: the best of them is the quietest on a shared machine
@@ -34,15 +34,7 @@ CLINICS, GROUPS = 200, (3,)
 
 
 async def _cpu_per_call(call: Callable[[], Awaitable[Any]], calls: int = CALLS) -> float:
-    for _ in range(calls // 4):
-        await call()
-    best = float("inf")
-    for _ in range(ROUNDS):
-        started = time.process_time()
-        for _ in range(calls):
-            await call()
-        best = min(best, (time.process_time() - started) / calls)
-    return best * 1e6
+    return await cpu_per_call(call, rounds=ROUNDS, calls=calls, warm=calls // 4)
 
 
 async def _recreate(dsn: str) -> None:

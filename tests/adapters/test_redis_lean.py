@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from redis.exceptions import ResponseError
@@ -14,11 +16,11 @@ from vaxbook.adapters.redis.clients import connect
 from vaxbook.adapters.redis.lean import LeanCalls
 
 
-@pytest.fixture
-async def one_connection() -> AsyncIterator[tuple[LeanCalls, str]]:
+@contextlib.asynccontextmanager
+async def _lean_on_one_connection(**options: Any) -> AsyncIterator[tuple[LeanCalls, str]]:
     """Lean calls over a pool of one connection (so every call reuses it), and a key prefix."""
     client = connect(backends.REDIS_URL, pool_size=1)
-    lean = LeanCalls(backends.REDIS_URL, 1, client)
+    lean = LeanCalls(backends.REDIS_URL, 1, client, **options)
     prefix = backends.new_prefix()
     try:
         yield lean, prefix
@@ -26,6 +28,13 @@ async def one_connection() -> AsyncIterator[tuple[LeanCalls, str]]:
         await lean.aclose()
         await client.aclose()
         backends.drop_prefix(prefix)
+
+
+@pytest.fixture
+async def one_connection() -> AsyncIterator[tuple[LeanCalls, str]]:
+    """Lean calls over a pool of one connection, and a key prefix."""
+    async with _lean_on_one_connection() as made:
+        yield made
 
 
 async def test_a_failed_command_is_its_own_reply_and_the_rest_still_answer(
@@ -82,18 +91,11 @@ async def test_a_cancelled_call_leaves_no_reply_for_the_next_caller(
 async def test_a_call_past_its_deadline_is_an_outage_and_is_not_made_again() -> None:
     """Redis slower than the deadline: the call fails as an outage (redis's TimeoutError) without
     being sent again, so nothing in it counts twice, and the pool serves the next call."""
-    client = connect(backends.REDIS_URL, pool_size=1)
-    lean = LeanCalls(backends.REDIS_URL, 1, client, reply_seconds=0.1)
-    prefix = backends.new_prefix()
-    try:
+    async with _lean_on_one_connection(reply_seconds=0.1) as (lean, prefix):
         with pytest.raises(RedisTimeoutError, match=r"within 0\.1 s"):
             await lean.pipeline([("INCR", f"{prefix}n"), ("BLPOP", f"{prefix}empty", "0.3")])
         await asyncio.sleep(0.3)  # a second run would have counted by now
         assert await lean.call("GET", f"{prefix}n") == "1"
-    finally:
-        await lean.aclose()
-        await client.aclose()
-        backends.drop_prefix(prefix)
 
 
 async def test_a_burst_waits_for_the_one_connection_instead_of_failing(
