@@ -1,8 +1,9 @@
-"""Client CPU per one-statement round trip through an asyncpg pool, with and without its timeout.
+"""Client CPU per one-statement round trip: through asyncpg's pool (with and without its timeout),
+through the ledger's own pool (adapters/postgres/connections.py), and on a held connection.
 
-Why adapters/postgres/ledger.py takes a free connection without asyncpg's acquire timeout: the
-timeout is kept by the connection holder and handed to the release too, so one statement pays
-for two timers. Each figure is process CPU per call (best of 5 rounds of 3,000 calls, uvloop).
+Why the ledger keeps its own pool: asyncpg's gives each connection back through a new task
+(`asyncio.shield`) and, with a timeout, keeps a timer on the acquire and again on the release.
+Each figure is process CPU per call (best of 5 rounds of 3,000 calls, uvloop).
 
 Run: .venv/bin/python benchmarks/pool_overhead.py [postgresql://postgres@127.0.0.1:5432/postgres]
 """
@@ -16,6 +17,7 @@ from typing import Any
 import asyncpg
 import uvloop
 
+from vaxbook.adapters.postgres.connections import Connections
 from vaxbook_bench.cpu_per_call import cpu_per_call
 
 ROUNDS, CALLS = 5, 3000
@@ -47,6 +49,15 @@ async def main(dsn: str) -> None:
         finally:
             await pool.release(connection)
 
+    own = Connections(lambda: asyncpg.connect(dsn), size=2)
+
+    async def through_the_ledgers_pool() -> Any:
+        connection = await own.take(10.0)
+        try:
+            return await connection.fetchval("SELECT 1")
+        finally:
+            own.give_back(connection)
+
     held = await pool.acquire()
 
     async def on_a_held_connection() -> Any:
@@ -56,6 +67,8 @@ async def main(dsn: str) -> None:
         "acquire(timeout=10) + SELECT 1 + release": await _cpu_per_call(with_timeout),
         "acquire() + SELECT 1 + release": await _cpu_per_call(without_timeout),
     }
+    figures["the ledger's pool: take + SELECT 1 + give_back"] = await _cpu_per_call(through_the_ledgers_pool)
+    await own.close()
     figures["SELECT 1 on a held connection (no pool)"] = await _cpu_per_call(on_a_held_connection)
     await pool.release(held)
     await pool.close()

@@ -124,3 +124,27 @@ async def test_a_script_redis_does_not_know_is_loaded_and_run_once(
         assert await lean.call("GET", f"{prefix}runs") == "1"
     finally:
         await client.aclose()
+
+
+async def test_a_call_makes_no_task_of_its_own(one_connection: tuple[LeanCalls, str]) -> None:
+    """A lean call and a lean pipeline run in the caller's task: no task per send (redis-py's socket
+    timeout would make one, through asyncio.wait_for, on every call)."""
+    lean, prefix = one_connection
+    await lean.call("PING")  # connected before counting
+    loop = asyncio.get_running_loop()
+    made: list[object] = []
+    before = loop.get_task_factory()
+
+    def counting(factory_loop: asyncio.AbstractEventLoop, coroutine: Any, **options: Any) -> Any:
+        made.append(coroutine)
+        return asyncio.Task(coroutine, loop=factory_loop, **options)
+
+    loop.set_task_factory(counting)
+    try:
+        for _ in range(20):
+            await lean.call("INCR", f"{prefix}n")
+            await lean.pipeline([("INCR", f"{prefix}n"), ("GET", f"{prefix}n")])
+    finally:
+        loop.set_task_factory(before)
+    assert made == []
+    assert await lean.call("GET", f"{prefix}n") == "40"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
@@ -15,6 +13,7 @@ import asyncpg
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres import bookings, gate_records, inventory
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_columns, slot_from
+from vaxbook.adapters.postgres.connections import Connections
 from vaxbook.adapters.postgres.figures import PostgresFigures
 from vaxbook.adapters.postgres.migrate import current_version, latest_version, upgrade
 from vaxbook.adapters.postgres.operators import PostgresOperators
@@ -58,36 +57,8 @@ POOL_WAIT_SECONDS = 10.0  # the default of Settings.pool_wait_seconds
 BUSY_IS_ALIVE_SECONDS = 5.0
 
 
-async def _end_open_transaction(connection: Any) -> None:
-    """What a connection needs before its next use here: no transaction left open.
-
-    asyncpg's default reset also clears session settings, cursors, listeners and advisory
-    locks, one more round trip on every release; this code never leaves any of those.
-    """
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
-
-
-class _OneLine(logging.Filter):
-    """asyncpg's pool logs each failed reconnect of its idle floor with a traceback: during an
-    outage that is an expected warning, so it keeps its message and loses the traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None:
-            record.msg = f"{record.getMessage()}: {describe(record.exc_info[1])}"
-            record.args, record.exc_info, record.exc_text = None, None, None
-        return True
-
-
-def _pool_warnings_in_one_line() -> None:
-    pool_log = logging.getLogger("asyncpg.pool")
-    if not any(isinstance(f, _OneLine) for f in pool_log.filters):
-        pool_log.addFilter(_OneLine())
-
-
 def _closed(db: Any) -> bool:
-    """Whether a pooled connection is dead. When the server ends a connection the pool detaches
-    it from its proxy at once, and the proxy then answers every call with InterfaceError."""
+    """Whether a connection is dead (asyncpg may also answer InterfaceError for one that is)."""
     try:
         return bool(db.is_closed())
     except asyncpg.exceptions.InterfaceError:
@@ -123,30 +94,34 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         self._pool_wait_seconds = pool_wait_seconds
         self._answered_at = float("-inf")  # monotonic time the database last finished some work
         self._migrate_on_start = migrate_on_start
-        self._pool: Any = None
+        self._pool: Connections | None = None
         self._rows = RowCache()  # clinic and slot rows: a booking reads none of them
 
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
-        _pool_warnings_in_one_line()
-        self._pool = await asyncpg.create_pool(
-            self._dsn, min_size=min(2, self._pool_size), max_size=self._pool_size,
-            timeout=CONNECT_TIMEOUT_SECONDS, reset=_end_open_transaction,
-            # A worker keeps no idle connection for long: after a failover it reconnects.
-            max_inactive_connection_lifetime=60.0,
-        )
-        async with self._pool.acquire() as db:
+        self._pool = Connections(self._connect, self._pool_size)
+        db = await self._pool.take(self._pool_wait_seconds)
+        try:
             if self._migrate_on_start:
                 await upgrade(db)
             version, needed = await current_version(db), latest_version()
+        finally:
+            self._pool.give_back(db)
         if version < needed:
             await self.close()
             raise SchemaOutdated(
                 f"database schema is at version {version}, this vaxbook needs {needed}:"
                 " run `vaxbook db upgrade` (or start with VAXBOOK_MIGRATE_ON_START=true)"
             )
-        async with self._pool.acquire() as db:
+        db = await self._pool.take(self._pool_wait_seconds)
+        try:
             await self._rows.warm(db)
+        finally:
+            self._pool.give_back(db)
+        await self._pool.fill(2)  # the floor asyncpg's pool kept: the first requests connect no more
+
+    async def _connect(self) -> Any:
+        return await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT_SECONDS)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -158,14 +133,14 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         """The most connections this worker's pool opens (the pool_size setting)."""
         if self._pool is None:
             raise RuntimeError("ledger is not open")
-        return int(self._pool.get_max_size())
+        return self._pool.max_size
 
     async def ping(self) -> None:
         """Raise BackendBusy if every connection is in use and the database answered lately:
         a loaded node is not a dead one. Otherwise ask the database."""
         pool = self._pool
         if (
-            pool is not None and pool.get_idle_size() == 0 and pool.get_size() >= pool.get_max_size()
+            pool is not None and pool.idle_size == 0 and pool.size >= pool.max_size
             and time.monotonic() - self._answered_at < BUSY_IS_ALIVE_SECONDS
         ):
             raise BackendBusy("every connection is in use")
@@ -183,24 +158,19 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         if pool is None:
             raise RuntimeError("ledger is not open")
         try:
-            # A connection free now is taken at once (nothing awaits between this check and the
-            # take), so only a wait needs its bound: asyncpg's timeout costs 4-6 us of CPU per
-            # statement (a timer on the acquire, and again on the release it is handed to; 24 vs
-            # 28-30 us a round trip, benchmarks/pool_overhead.py), and a journey sends eleven.
-            if pool.get_idle_size() > 0:
-                db = await pool.acquire()
-            else:
-                db = await pool.acquire(timeout=self._pool_wait_seconds)
+            db = await pool.take(self._pool_wait_seconds)
         except TimeoutError as failure:
-            if pool.get_size() >= pool.get_max_size() and pool.get_idle_size() == 0:
+            if pool.size >= pool.max_size and pool.idle_size == 0:
                 raise BackendBusy(f"no free connection within {self._pool_wait_seconds} s") from failure
             raise NotConnected(describe(failure)) from failure
         except CONNECT_FAILURES as failure:
             raise NotConnected(describe(failure)) from failure
+        interrupted = True  # until the work ends normally or with an error the server reported
         try:
             yield db
+            interrupted = False
             self._answered_at = time.monotonic()
-        except LOST_FAILURES as failure:
+        except LOST_FAILURES as failure:  # some are PostgresErrors too: asked first
             raise ConnectionLost(describe(failure)) from failure
         except DRIVER_FAILURES as failure:
             # "the underlying connection is closed", also from Transaction.__aexit__: the
@@ -208,11 +178,13 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
             if _closed(db):
                 raise ConnectionLost(describe(failure)) from failure
             raise
+        except asyncpg.PostgresError:
+            interrupted = False  # the server answered: the conversation is where it should be
+            raise
         finally:
-            # Releasing a broken connection terminates it (the pool opens a new one); that
-            # must not turn a finished piece of work, such as a committed booking, into an error.
-            with contextlib.suppress(Exception):
-                await pool.release(db)
+            # No await here: giving back cannot be cut off, and a broken connection is closed
+            # (the next take opens a new one) without turning finished work into an error.
+            pool.give_back(db, interrupted=interrupted)
 
     async def _fetch(self, query: str, *args: Any) -> list[Any]:
         async def attempt() -> list[Any]:

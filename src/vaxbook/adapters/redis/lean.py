@@ -50,6 +50,9 @@ class LeanCalls:
         # typed Any: redis-py leaves get_connection untyped
         self._pool: Any = redis.ConnectionPool.from_url(
             url, max_connections=pool_size, decode_responses=True, socket_connect_timeout=CONNECT_SECONDS,
+            # No socket timeout: redis-py's default (5 s) sends through `asyncio.wait_for`, a new
+            # task per send, and reads under a timer of their own; the call's deadline covers both.
+            socket_timeout=None,
         )
         self._free = asyncio.Semaphore(pool_size)  # the plain pool refuses past its size: wait here
         self._client = client
