@@ -13,6 +13,7 @@ import pytest
 from tests import backends
 from vaxbook.adapters.postgres.connections import Connections
 from vaxbook.adapters.postgres.ledger import PostgresLedger
+from vaxbook.domain.errors import Problem, VaxbookError
 
 
 def _named_connect() -> tuple[str, Callable[[], Any]]:
@@ -22,6 +23,7 @@ def _named_connect() -> tuple[str, Callable[[], Any]]:
 
 
 async def _open_on_server(name: str) -> int:
+    """How many connections of this name the server has now."""
     admin = await asyncpg.connect(backends.POSTGRES_URL)
     try:
         return int(await admin.fetchval(
@@ -31,6 +33,7 @@ async def _open_on_server(name: str) -> int:
 
 
 async def _until(condition: Callable[[], Any], seconds: float = 5.0) -> None:
+    """Wait until the async condition holds, or fail after `seconds`."""
     for _ in range(int(seconds / 0.02)):
         if await condition():
             return
@@ -183,6 +186,81 @@ async def test_a_cancelled_ledger_statement_leaves_the_ledger_serving() -> None:
         with pytest.raises(asyncio.CancelledError):
             await cut
         await asyncio.wait_for(ledger.ping(), 2.0)
+    finally:
+        await ledger.close()
+        await backends.drop_database(url)
+
+
+async def test_the_floor_is_opened_ahead_of_the_first_requests() -> None:
+    """fill(2) leaves two connections open and free, so the first two requests connect no more."""
+    name, connect = _named_connect()
+    pool = Connections(connect, 3)
+    try:
+        await pool.fill(2)
+        assert pool.size == 2 and pool.idle_size == 2 and await _open_on_server(name) == 2
+    finally:
+        await pool.close()
+    await _until(lambda: _none_left(name))
+
+
+async def _none_left(name: str) -> bool:
+    """Whether the server has no connection of this name left."""
+    return await _open_on_server(name) == 0
+
+
+async def test_an_interrupted_connection_keeps_its_place_until_it_is_closed() -> None:
+    """A pool of one whose connection was cut off mid-statement hands out the next one only once
+    the first is closed: never two connections on the server."""
+    name, connect = _named_connect()
+    pool = Connections(connect, 1)
+    try:
+        first = await pool.take(1.0)
+        slow = asyncio.create_task(first.execute("SELECT pg_sleep(30)"))
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        pool.give_back(first, interrupted=True)
+        second = await pool.take(5.0)
+        assert first.is_closed() and second is not first
+        assert await _open_on_server(name) == 1
+        pool.give_back(second)
+    finally:
+        await pool.close()
+
+
+async def test_a_caller_waiting_when_the_pool_closes_is_refused_and_opens_nothing() -> None:
+    """A take still waiting for a connection when the pool closes raises, and no connection is
+    opened for it afterwards."""
+    name, connect = _named_connect()
+    pool = Connections(connect, 1)
+    held = await pool.take(1.0)
+    waiting = asyncio.create_task(pool.take(5.0))
+    await asyncio.sleep(0.05)
+    await pool.close()
+    pool.give_back(held)
+    with pytest.raises(RuntimeError):
+        await waiting
+    await _until(lambda: _none_left(name))
+    assert pool.size == 0
+
+
+async def test_a_refused_piece_of_work_keeps_its_connection() -> None:
+    """Work the ledger refuses (a full slot, a replayed key) gives its connection back for the
+    next request: the same server backend answers next, no new connection is made."""
+    url = await backends.create_database()
+    ledger = PostgresLedger(url, pool_size=1)
+    await ledger.open()
+    try:
+        pids: list[int] = []
+
+        async def refused(db: Any) -> None:
+            pids.append(await db.fetchval("SELECT pg_backend_pid()"))
+            raise VaxbookError(Problem.SLOT_FULL)
+
+        with pytest.raises(VaxbookError):
+            await ledger.transaction(refused)
+        assert await ledger.one_statement(lambda db: db.fetchval("SELECT pg_backend_pid()")) == pids[0]
     finally:
         await ledger.close()
         await backends.drop_database(url)

@@ -27,8 +27,9 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 IDLE_SECONDS = 60.0  # asyncpg's max_inactive_connection_lifetime, as the ledger set it before
 
 
@@ -56,22 +57,38 @@ class Connections:
         return len(self._idle)
 
     async def fill(self, count: int) -> None:
-        """Open up to `count` connections ahead of the first requests (the pool's floor)."""
-        taken = [await self.take(0.0) for _ in range(min(count, self.max_size) - self._open)]
-        for connection in taken:
-            self.give_back(connection)
+        """Open up to `count` connections ahead of the first requests (the pool's floor): all are
+        held at once, so each take past the free ones connects."""
+        taken: list[Any] = []
+        try:
+            for _ in range(min(count, self.max_size)):
+                taken.append(await self.take(0.0))
+        finally:
+            for connection in taken:
+                self.give_back(connection)
+
+    async def run(self, work: Callable[[Any], Awaitable[T]], wait_seconds: float) -> T:
+        """`work` on one connection, given back closed if the work did not finish."""
+        connection = await self.take(wait_seconds)
+        finished = False
+        try:
+            result = await work(connection)
+            finished = True
+            return result
+        finally:
+            self.give_back(connection, interrupted=not finished)
 
     async def take(self, wait_seconds: float) -> Any:
         """A connection for this caller alone until `give_back`; TimeoutError if none is free
         within `wait_seconds` (the connect's own failures propagate as they are)."""
-        if self._closed:
-            raise RuntimeError("the connections are closed")
+        self._refuse_if_closed()
         if self._free.locked():
             async with asyncio.timeout(wait_seconds):
                 await self._free.acquire()
         else:
             await self._free.acquire()  # a free permit: returns at once
         try:
+            self._refuse_if_closed()  # closed while this caller waited
             connection = self._reusable()
             if connection is None:
                 connection = await self._connect()
@@ -84,14 +101,18 @@ class Connections:
     def give_back(self, connection: Any, *, interrupted: bool = False) -> None:
         """Return the connection: kept for the next caller if it is fit, closed otherwise.
         `interrupted`: the work using it was cut off (cancelled, timed out, failed mid-way)."""
-        try:
-            if (interrupted or self._closed or connection.is_closed() or connection.is_in_transaction()):
-                self._discard(connection)
-            else:
-                self._idle.append((connection, time.monotonic()))
-        finally:
+        if not (interrupted or self._closed or connection.is_closed() or connection.is_in_transaction()):
+            self._idle.append((connection, time.monotonic()))
             self._free.release()
+        else:
+            # Its permit is kept until it is closed: no more than `size` connections on the server.
+            self._open -= 1
+            self._close_later(connection, self._free.release)
         self._close_stale()
+
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            raise RuntimeError("the connections are closed")
 
     def _reusable(self) -> Any:
         while self._idle:
@@ -112,22 +133,25 @@ class Connections:
             self._open -= 1
             self._close_later(connection)
 
-    def _discard(self, connection: Any) -> None:
-        self._open -= 1
-        if not connection.is_closed():
-            # Closed politely, not terminated: asyncpg first finishes the cancel request it sent
-            # for an interrupted statement, so the server stops running it (terminating would
-            # drop that request, and the server would run the statement to its end).
-            self._close_later(connection)
-
-    def _close_later(self, connection: Any) -> None:
-        """A polite close (the server logs no error) without making the caller wait for it."""
-        task = asyncio.get_running_loop().create_task(_close(connection))
+    def _close_later(self, connection: Any, then: Callable[[], object] | None = None) -> None:
+        """Closed politely without making the caller wait: asyncpg first finishes the cancel
+        request it sent for an interrupted statement, so the server stops running it
+        (terminating at once would drop that request, and the server would run it to its end)."""
+        try:
+            task = asyncio.get_running_loop().create_task(_close(connection))
+        except RuntimeError:  # no loop running any more (shutdown): nothing to wait for
+            connection.terminate()
+            if then is not None:
+                then()
+            return
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+        if then is not None:
+            task.add_done_callback(lambda _: then())
 
     async def close(self) -> None:
-        """Close the idle connections; one still in use is closed when it is given back."""
+        """Close the idle connections and wait for those being closed; one still in use is
+        closed when it is given back, and a caller still waiting for one is refused."""
         self._closed = True
         idle, self._idle = self._idle, []
         self._open -= len(idle)

@@ -1,4 +1,5 @@
-"""The cluster ledger: one asyncpg pool per worker, every worker on the same database."""
+"""The cluster ledger: one pool of PostgreSQL connections per worker (connections.py), every worker
+on the same database."""
 
 from __future__ import annotations
 
@@ -100,25 +101,21 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
     # lifecycle -------------------------------------------------------------------------
     async def open(self) -> None:
         self._pool = Connections(self._connect, self._pool_size)
-        db = await self._pool.take(self._pool_wait_seconds)
         try:
             if self._migrate_on_start:
-                await upgrade(db)
-            version, needed = await current_version(db), latest_version()
-        finally:
-            self._pool.give_back(db)
-        if version < needed:
+                await self._pool.run(upgrade, self._pool_wait_seconds)
+            version = await self._pool.run(current_version, self._pool_wait_seconds)
+            needed = latest_version()
+            if version < needed:
+                raise SchemaOutdated(
+                    f"database schema is at version {version}, this vaxbook needs {needed}:"
+                    " run `vaxbook db upgrade` (or start with VAXBOOK_MIGRATE_ON_START=true)"
+                )
+            await self._pool.run(self._rows.warm, self._pool_wait_seconds)
+            await self._pool.fill(2)  # the floor asyncpg's pool kept: the first requests connect no more
+        except BaseException:
             await self.close()
-            raise SchemaOutdated(
-                f"database schema is at version {version}, this vaxbook needs {needed}:"
-                " run `vaxbook db upgrade` (or start with VAXBOOK_MIGRATE_ON_START=true)"
-            )
-        db = await self._pool.take(self._pool_wait_seconds)
-        try:
-            await self._rows.warm(db)
-        finally:
-            self._pool.give_back(db)
-        await self._pool.fill(2)  # the floor asyncpg's pool kept: the first requests connect no more
+            raise
 
     async def _connect(self) -> Any:
         return await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT_SECONDS)
@@ -178,8 +175,10 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
             if _closed(db):
                 raise ConnectionLost(describe(failure)) from failure
             raise
-        except asyncpg.PostgresError:
-            interrupted = False  # the server answered: the conversation is where it should be
+        except Exception:
+            # The server reported an error, or the work refused (a full slot, a replayed key):
+            # the conversation is where it should be, and the connection serves the next caller.
+            interrupted = False
             raise
         finally:
             # No await here: giving back cannot be cut off, and a broken connection is closed
