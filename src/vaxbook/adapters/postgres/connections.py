@@ -17,8 +17,9 @@ skipped when it is next taken.
 
 A burst waits for a connection, in arrival order, up to the caller's bound (the pool_wait
 setting); past it `take` raises TimeoutError (the ledger's BackendBusy). At most `size`
-connections are open at once. One left idle longer than `idle_seconds` is closed, so after a
-failover a worker's idle connections do not linger on the old primary.
+connections are in use at once (one given back unfit keeps its place until it is closed).
+One left idle longer than `idle_seconds` is closed, so after a failover a worker's idle
+connections do not linger on the old primary.
 """
 
 from __future__ import annotations
