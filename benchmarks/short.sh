@@ -10,6 +10,11 @@ REDIS=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
 OUT=${BENCH_OUT:-var/bench}
 CLUSTER=(--workers 2 --clinics 200 --database-url "$DB" --redis-url "$REDIS")
 
+# 0. The bare answers first (a bare ASGI and a bare FastAPI answer, one worker, wrk), to compare with
+#    step 4's: a machine whose speed moves during the run shows it there (`bars` says so).
+"$BIN/vaxbook-bench" wrk --endpoints anchors --people 1 --connections 64 --seconds 5 --workers 1 \
+  --clinics 200 --database-url "$DB" --redis-url "$REDIS" --json "$OUT/anchors-start.json"
+
 # 1. The booking endpoint alone (pre-issued admission passes) against pgbench's ceiling.
 "$BIN/vaxbook-bench" rush --mode booking --people 2000 --concurrency 32 "${CLUSTER[@]}" \
   --pgbench-seconds 5 --pgbench-batch 8 --json "$OUT/booking.json"

@@ -4,7 +4,9 @@ The figures are CPU per request or per person, which move with the machine: the 
 measured 5.65 ms of server CPU per journey on one day's machine and about twice that on
 another, whose bare answers (the anchors, step 4) were twice as slow too. So each figure is
 also given in bare FastAPI answers of the same `make bench` (figure / anchor): the number to
-compare between machines.
+compare between machines. The anchors are taken at the start too (step 0): a machine whose
+speed changes during the run (seen: a bare FastAPI answer at 134 us, then 302 us, minutes
+apart) shows it in the two, and its figures in anchors are then not to be trusted.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from pathlib import Path
 from typing import Any
 
 # The report files short.sh writes, by step.
-REPORTS = {"booking": "booking.json", "wrk_booking": "wrk-booking.json", "capacity": "capacity.json",
-           "journey": "journey.json", "wrk": "wrk.json"}
+REPORTS = {"anchors_start": "anchors-start.json", "booking": "booking.json",
+           "wrk_booking": "wrk-booking.json", "capacity": "capacity.json", "journey": "journey.json",
+           "wrk": "wrk.json"}
+# The two bare FastAPI answers (start and end of the run) further apart than this: the machine's
+# speed moved during the run (the spread between quiet runs on one machine was about 8 %).
+DRIFT_WARNING = 0.10
 Reports = dict[str, dict[str, Any]]
 
 
@@ -40,16 +46,32 @@ class Bar:
         return value <= self.bar if self.at_most else value >= self.bar
 
 
-def _run(reports: Reports, name: str) -> dict[str, Any]:
-    return next(run for run in reports["wrk"]["runs"] if run["name"] == name)
+def _run(reports: Reports, name: str, step: str = "wrk") -> dict[str, Any]:
+    return next(run for run in reports[step]["runs"] if run["name"] == name)
 
 
-def fastapi_anchor_us(reports: Reports) -> float | None:
-    """Server CPU per bare FastAPI answer in the same `make bench` (step 4)."""
+def fastapi_anchor_us(reports: Reports, step: str = "wrk") -> float | None:
+    """Server CPU per bare FastAPI answer in the same `make bench`: step 4 ("wrk"), or step 0
+    ("anchors_start")."""
     try:
-        return float(_run(reports, "anchor_fastapi")["server_cpu_us_per_answer"])
+        return float(_run(reports, "anchor_fastapi", step)["server_cpu_us_per_answer"])
     except (KeyError, StopIteration):
         return None
+
+
+def drift(reports: Reports) -> str | None:
+    """The bare FastAPI answer at the start and at the end of the run, and whether the machine's
+    speed moved between them by more than DRIFT_WARNING; None without both."""
+    start, end = fastapi_anchor_us(reports, "anchors_start"), fastapi_anchor_us(reports)
+    if not start or not end:
+        return None
+    apart = abs(end - start) / min(start, end)
+    line = (f"bare FastAPI answer: {start:g} us at the start (step 0), {end:g} us at the end (step 4),"
+            f" {apart:.0%} apart")
+    if apart > DRIFT_WARNING:
+        line += (": the machine's speed moved during the run, so its figures in anchors do not hold;"
+                 " run it again")
+    return line
 
 
 def _backend_ms_per_journey(reports: Reports) -> float:

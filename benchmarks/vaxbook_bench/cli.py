@@ -183,7 +183,7 @@ def bars(
     directory: Path = typer.Option(Path("var/bench"), "--dir", help="where `make bench` wrote its reports"),
 ) -> None:
     """Issue 9's bars from one `make bench`'s reports, each CPU figure also in that run's anchors."""
-    from vaxbook_bench.bars import fastapi_anchor_us, load, rows  # noqa: PLC0415  # as above
+    from vaxbook_bench.bars import drift, fastapi_anchor_us, load, rows  # noqa: PLC0415  # as above
 
     reports = load(directory)
     table = Table("figure", "bar", "measured", "in bare FastAPI answers", "")
@@ -193,6 +193,9 @@ def bars(
     anchor = fastapi_anchor_us(reports)
     console.print(f"bare FastAPI answer (step 4): {anchor:g} us of server CPU" if anchor
                   else "no anchors (step 4's wrk.json) in " + str(directory))
+    moved = drift(reports)
+    if moved is not None:
+        console.print(moved, markup=False)
 
 
 @app.command()

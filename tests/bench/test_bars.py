@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from vaxbook_bench.bars import rows
+from vaxbook_bench.bars import drift, rows
 from vaxbook_bench.cli import app
 
 
@@ -59,10 +59,32 @@ def test_a_missing_report_leaves_its_bars_unmeasured_and_the_rest_read() -> None
 def test_the_command_reads_the_reports_of_a_directory(tmp_path: Path) -> None:
     """`vaxbook-bench bars --dir` prints every bar from the JSON files short.sh writes there."""
     names = {"booking": "booking.json", "wrk_booking": "wrk-booking.json", "capacity": "capacity.json",
-             "journey": "journey.json", "wrk": "wrk.json"}
-    for step, report in _reports(status_us=90.0).items():
+             "journey": "journey.json", "wrk": "wrk.json", "anchors_start": "anchors-start.json"}
+    reports = _reports(status_us=90.0)
+    reports["anchors_start"] = _start_anchors(fastapi_us=84.0)
+    for step, report in reports.items():
         (tmp_path / names[step]).write_text(json.dumps(report), encoding="utf-8")
     result = CliRunner().invoke(app, ["bars", "--dir", str(tmp_path)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "/api/line/status server CPU per answer" in result.output and "90 us" in result.output
     assert "bare FastAPI answer (step 4): 80 us" in result.output
+    assert "84 us at the start (step 0), 80 us at the end (step 4), 5% apart" in result.output
+
+
+def _start_anchors(fastapi_us: float) -> dict[str, Any]:
+    """Step 0's report: the two bare answers only."""
+    return {"runs": [{"name": "anchor_asgi", "server_cpu_us_per_answer": 20.0},
+                     {"name": "anchor_fastapi", "server_cpu_us_per_answer": fastapi_us}]}
+
+
+def test_a_machine_whose_speed_moved_during_the_run_is_named() -> None:
+    """The bare FastAPI answers of step 0 and step 4 are compared: within 10 % the run stands,
+    past it the report says its figures in anchors do not hold; without step 0 nothing is said."""
+    steady = {**_reports(), "anchors_start": _start_anchors(fastapi_us=76.0)}
+    line = drift(steady)
+    assert line is not None and "76 us at the start" in line and "5% apart" in line
+    assert "do not hold" not in line
+    moved = {**_reports(), "anchors_start": _start_anchors(fastapi_us=160.0)}
+    warned = drift(moved)
+    assert warned is not None and "100% apart" in warned and "do not hold" in warned
+    assert drift(_reports()) is None
