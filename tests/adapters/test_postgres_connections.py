@@ -264,3 +264,30 @@ async def test_a_refused_piece_of_work_keeps_its_connection() -> None:
     finally:
         await ledger.close()
         await backends.drop_database(url)
+
+
+async def test_a_failed_connect_gives_its_place_back() -> None:
+    """Connects that fail (the server down for a moment) leave no place taken: after three
+    failures a pool of one still connects at once once the server answers again."""
+    name, connect = _named_connect()
+    failures = 3
+
+    async def flaky() -> Any:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise ConnectionRefusedError("the server is down")
+        return await connect()
+
+    pool = Connections(flaky, 1)
+    try:
+        for _ in range(3):
+            with pytest.raises(ConnectionRefusedError):
+                await pool.take(0.1)
+        assert pool.size == 0
+        connection = await pool.take(0.1)
+        assert await connection.fetchval("SELECT 1") == 1 and pool.size == 1
+        assert await _open_on_server(name) == 1
+        pool.give_back(connection)
+    finally:
+        await pool.close()
