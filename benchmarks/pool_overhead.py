@@ -18,7 +18,7 @@ import asyncpg
 import uvloop
 
 from vaxbook.adapters.postgres.connections import Connections
-from vaxbook_bench.cpu_per_call import cpu_per_call
+from vaxbook_bench.cpu_per_call import cpu_per_call, print_figures
 
 ROUNDS, CALLS = 5, 3000
 
@@ -72,9 +72,7 @@ async def main(dsn: str) -> None:
     figures["SELECT 1 on a held connection (no pool)"] = await _cpu_per_call(on_a_held_connection)
     await pool.release(held)
     await pool.close()
-    for name, micros in figures.items():
-        print(f"{name:45s} {micros:6.1f} us CPU per call")
-    print(f"command: .venv/bin/python benchmarks/pool_overhead.py {dsn}")
+    print_figures(figures, f".venv/bin/python benchmarks/pool_overhead.py {dsn}")
 
 
 if __name__ == "__main__":

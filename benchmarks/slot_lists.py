@@ -26,7 +26,7 @@ import uvloop
 from vaxbook.adapters.postgres.ledger import PostgresLedger
 from vaxbook.services.clinics import ClinicService
 from vaxbook.web.api.hot_browse import slots_body
-from vaxbook_bench.cpu_per_call import cpu_per_call
+from vaxbook_bench.cpu_per_call import cpu_per_call, print_figures
 from vaxbook_bench.population import load_inventory, plan_inventory
 
 ROUNDS, CALLS = 15, 400  # many short rounds: the best of them is the quietest on a shared machine
@@ -88,9 +88,7 @@ async def main(dsn: str) -> None:
             await _cpu_per_call(every_slot_read, CALLS // 20),
     }
     await ledger.close()
-    for name, micros in figures.items():
-        print(f"{name:55s} {micros:8.1f} us CPU per call")
-    print(f"command: .venv/bin/python benchmarks/slot_lists.py {dsn}")
+    print_figures(figures, f".venv/bin/python benchmarks/slot_lists.py {dsn}")
 
 
 if __name__ == "__main__":

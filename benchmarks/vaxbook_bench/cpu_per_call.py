@@ -22,3 +22,11 @@ async def cpu_per_call(call: Callable[[], Awaitable[Any]], *, rounds: int, calls
             await call()
         best = min(best, (time.process_time() - started) / calls)
     return best * 1e6
+
+
+def print_figures(figures: dict[str, float], command: str) -> None:
+    """Each figure's microseconds per call on its own line, then the command that measured them."""
+    width = max(map(len, figures), default=0)
+    for name, micros in figures.items():
+        print(f"{name:{width}s} {micros:8.1f} us CPU per call")
+    print(f"command: {command}")

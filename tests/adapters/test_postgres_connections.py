@@ -41,6 +41,23 @@ async def _until(condition: Callable[[], Any], seconds: float = 5.0) -> None:
     raise AssertionError("the condition never held")
 
 
+async def _cut_off_mid_statement(connection: Any) -> None:
+    """Start a 30 s statement on the connection and cancel it while the server runs it."""
+    slow = asyncio.create_task(connection.execute("SELECT pg_sleep(30)"))
+    await asyncio.sleep(0.2)
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+
+
+async def _until_closed(connection: Any) -> None:
+    """Wait until the client side of the connection is closed."""
+    async def closed() -> bool:
+        return bool(connection.is_closed())
+
+    await _until(closed)
+
+
 @pytest.fixture
 async def three() -> AsyncIterator[tuple[Connections, str]]:
     """A pool of at most three connections, and the name its connections carry on the server."""
@@ -87,11 +104,7 @@ async def test_a_connection_left_in_a_transaction_is_not_handed_on(three: tuple[
     connection = await pool.take(1.0)
     await connection.execute("BEGIN")
     pool.give_back(connection)
-
-    async def closed() -> bool:
-        return bool(connection.is_closed())
-
-    await _until(closed)
+    await _until_closed(connection)
     fresh = await pool.take(1.0)
     assert fresh is not connection and not fresh.is_in_transaction()
     pool.give_back(fresh)
@@ -105,11 +118,7 @@ async def test_an_interrupted_statement_closes_its_connection_on_the_server(
     pool, name = three
     connection = await pool.take(1.0)
     pid = connection.get_server_pid()
-    slow = asyncio.create_task(connection.execute("SELECT pg_sleep(30)"))
-    await asyncio.sleep(0.2)
-    slow.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await slow
+    await _cut_off_mid_statement(connection)
     pool.give_back(connection, interrupted=True)
 
     async def backend_gone() -> bool:
@@ -138,11 +147,7 @@ async def test_a_connection_the_server_ended_is_not_handed_out(three: tuple[Conn
         await admin.execute("SELECT pg_terminate_backend($1)", pid)
     finally:
         await admin.close()
-
-    async def closed() -> bool:
-        return bool(connection.is_closed())
-
-    await _until(closed)
+    await _until_closed(connection)
     fresh = await pool.take(1.0)
     assert fresh.get_server_pid() != pid and await fresh.fetchval("SELECT 1") == 1
     pool.give_back(fresh)
@@ -215,11 +220,7 @@ async def test_an_interrupted_connection_keeps_its_place_until_it_is_closed() ->
     pool = Connections(connect, 1)
     try:
         first = await pool.take(1.0)
-        slow = asyncio.create_task(first.execute("SELECT pg_sleep(30)"))
-        await asyncio.sleep(0.2)
-        slow.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await slow
+        await _cut_off_mid_statement(first)
         pool.give_back(first, interrupted=True)
         second = await pool.take(5.0)
         assert first.is_closed() and second is not first

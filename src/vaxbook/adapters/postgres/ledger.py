@@ -58,14 +58,6 @@ POOL_WAIT_SECONDS = 10.0  # the default of Settings.pool_wait_seconds
 BUSY_IS_ALIVE_SECONDS = 5.0
 
 
-def _closed(db: Any) -> bool:
-    """Whether a connection is dead (asyncpg may also answer InterfaceError for one that is)."""
-    try:
-        return bool(db.is_closed())
-    except asyncpg.exceptions.InterfaceError:
-        return True
-
-
 class SchemaOutdated(RuntimeError):
     """The database lacks migrations this version needs: run `vaxbook db upgrade`."""
 
@@ -172,7 +164,7 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         except DRIVER_FAILURES as failure:
             # "the underlying connection is closed", also from Transaction.__aexit__: the
             # server or the network ended it. Any other driver error is a bug, kept as is.
-            if _closed(db):
+            if db.is_closed():
                 raise ConnectionLost(describe(failure)) from failure
             raise
         except Exception:
