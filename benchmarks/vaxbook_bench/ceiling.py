@@ -153,13 +153,19 @@ async def undo(database_url: str) -> int:
                 "WITH gone AS (DELETE FROM bookings WHERE person_key LIKE 'pgbench-%' RETURNING 1)"
                 " SELECT count(*) FROM gone"
             )
+            # Counted once and joined, not a count per row: the tables were analysed while empty,
+            # and a correlated count then scanned every booking once per share (over a minute).
+            await db.execute("UPDATE shares SET booked = 0 WHERE booked > 0")
             await db.execute(
-                "UPDATE shares sh SET booked = (SELECT count(*) FROM bookings b WHERE b.cancelled_at IS NULL"
-                " AND b.first_slot_id = sh.slot_id AND b.share_group = sh.grp) WHERE booked > 0"
+                "UPDATE shares sh SET booked = c.n FROM (SELECT first_slot_id, share_group, count(*) AS n"
+                " FROM bookings WHERE cancelled_at IS NULL GROUP BY 1, 2) c"
+                " WHERE c.first_slot_id = sh.slot_id AND c.share_group = sh.grp"
             )
+            await db.execute("UPDATE slots SET second_booked = 0 WHERE second_booked > 0")
             await db.execute(
-                "UPDATE slots s SET second_booked = (SELECT count(*) FROM bookings b"
-                " WHERE b.cancelled_at IS NULL AND b.second_slot_id = s.id) WHERE second_booked > 0"
+                "UPDATE slots s SET second_booked = c.n FROM (SELECT second_slot_id, count(*) AS n"
+                " FROM bookings WHERE cancelled_at IS NULL AND second_slot_id IS NOT NULL GROUP BY 1) c"
+                " WHERE c.second_slot_id = s.id"
             )
             await db.execute("DROP TABLE bench_pgbench_slots")
         await db.execute("VACUUM ANALYZE")
