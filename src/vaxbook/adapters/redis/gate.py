@@ -95,7 +95,7 @@ class RedisGate:
         if is_cluster(self._url):
             self._permits = new_permits(self._pool_size)
         else:
-            self._lean = LeanCalls(self._url, self._pool_size, self._client)
+            self._lean = LeanCalls(self._url, self._client)
         if self._checkpoints is not None:
             await self._checkpoints.open()
         # Script objects run EVALSHA and reload the script after Redis forgot it (a restart).
