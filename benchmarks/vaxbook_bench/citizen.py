@@ -10,8 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
+from vaxbook_bench.lean_http import HttpFailure, LeanClient
 from vaxbook_bench.tally import Tally
 
 RETRIES = 3  # a timed-out, refused or 503 request is tried again, a booking with the same key
@@ -36,9 +35,8 @@ class Citizen:
 class Session:
     """A generator process's HTTP client: keep-alive connections, timing every request."""
 
-    def __init__(self, http: aiohttp.ClientSession, base: str, tally: Tally, deadline: float) -> None:
+    def __init__(self, http: LeanClient, tally: Tally, deadline: float) -> None:
         self.http = http
-        self.base = base
         self.tally = tally
         self.deadline = deadline
 
@@ -59,18 +57,16 @@ class Session:
                 raise GaveUp("deadline")
             began = time.perf_counter()
             try:
-                async with self.http.request(
-                    method, self.base + path, headers=headers, json=json, params=params
-                ) as answer:
-                    try:
-                        body = await answer.json(content_type=None)
-                    except ValueError:  # not JSON (a proxy's own error page): judged by its status
-                        body = {}
-                    status, cache = answer.status, answer.headers.get("Cache-Control", "")
-            except (aiohttp.ClientError, TimeoutError) as exc:
+                answer = await self.http.request(method, path, headers=headers, json=json, params=params)
+            except (HttpFailure, TimeoutError) as exc:
                 self.tally.error(step, 0, type(exc).__name__)
                 await asyncio.sleep(0.5 * (attempt + 1))
                 continue
+            try:
+                body = answer.json()
+            except ValueError:  # not JSON (a proxy's own error page): judged by its status
+                body = {}
+            status, cache = answer.status, answer.headers.get("cache-control", "")
             self.tally.record(step, time.perf_counter() - began)
             if status != expect:
                 self.tally.error(step, status, str(body.get("code", "")) if isinstance(body, dict) else "")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
 
-import aiohttp
 import uvloop
 
 from vaxbook_bench.citizen import Citizen, Person, Session, journey
+from vaxbook_bench.lean_http import LeanClient
 from vaxbook_bench.population import citizen, group_birth_dates
 from vaxbook_bench.tally import Tally
 
@@ -58,15 +58,10 @@ async def _run(plan: WorkerPlan, finished: Synchronized[int]) -> Tally:
         person = modes.booking_only(plan.secret, plan.line_id, plan.group, plan.slot_ids)
     elif plan.mode == "status":
         person = modes.status_only(plan.secret, plan.status_seconds)
-    connector = aiohttp.TCPConnector(
-        limit=plan.connections,
-        limit_per_host=plan.connections,
-        ttl_dns_cache=None,
-        keepalive_timeout=3.0,  # below the server's 5 s, so an idle connection is never reused as it closes
-    )
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        session = Session(http, plan.base_url, tally, deadline)
+    # A request waits for one of `connections` keep-alive connections; each has 60 s to be answered.
+    http = LeanClient(plan.base_url, plan.connections, timeout=60.0)
+    try:
+        session = Session(http, tally, deadline)
         tally.first_start = time.time()
         started = time.monotonic()
 
@@ -85,6 +80,8 @@ async def _run(plan: WorkerPlan, finished: Synchronized[int]) -> Tally:
                 finished.value += 1
 
         await asyncio.gather(*(one(i, who) for i, who in enumerate(people)))
+    finally:
+        await http.close()
     if tally.last_done is None:
         tally.last_done = time.time()
     return tally

@@ -115,7 +115,9 @@ class Settings(BaseSettings):
     pool_wait_seconds: float = Field(
         default=10.0, gt=0, description="how long a request waits for a free PostgreSQL connection"
     )
-    redis_pool_size: int = Field(default=50, ge=1, description="Redis connections per worker")
+    redis_pool_size: int = Field(
+        default=50, ge=1, description="redis-py's Redis connections per worker (the hot calls share one)"
+    )
     # 2: measured best on one 2-core box (booking p99 in the opening burst 112-165 ms, against
     # 153-238 with 5, 207-269 with 10, 457-690 unbounded; docs/benchmarks.md). Where PostgreSQL
     # and Redis are across a network, raise it to about a verification's time over its CPU time.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from redis.exceptions import ResponseError
+from redis.exceptions import ConnectionError, ResponseError  # redis's own
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tests import backends
@@ -198,3 +199,21 @@ async def test_closed_calls_refuse_and_keep_no_connection(one_connection: tuple[
     await lean.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await lean.call("PING")
+
+
+async def test_no_redis_at_the_address_is_an_outage_not_a_hang() -> None:
+    """With nothing listening at the URL, a call fails within the connect bound as redis's
+    ConnectionError (the gate's 503), after the client's own tries, and the next call tries again."""
+    with socket.socket() as probe:  # a port nothing listens on: bound, never listening
+        probe.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+        client = connect(url, pool_size=1)
+        lean = LeanCalls(url, client)
+        try:
+            for _ in range(2):
+                async with asyncio.timeout(10):
+                    with pytest.raises(ConnectionError):
+                        await lean.call("PING")
+        finally:
+            await lean.aclose()
+            await client.aclose()
