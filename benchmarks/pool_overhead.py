@@ -3,7 +3,8 @@ through the ledger's own pool (adapters/postgres/connections.py), and on a held 
 
 Why the ledger keeps its own pool: asyncpg's gives each connection back through a new task
 (`asyncio.shield`) and, with a timeout, keeps a timer on the acquire and again on the release.
-Each figure is process CPU per call (best of 5 rounds of 3,000 calls, uvloop).
+Each figure is process CPU per call (best of 5 rounds of 3,000 calls, uvloop), one call at a
+time, and through the ledger's pool also 16 callers at once (a busy worker).
 
 Run: .venv/bin/python benchmarks/pool_overhead.py [postgresql://postgres@127.0.0.1:5432/postgres]
 """
@@ -21,6 +22,7 @@ from vaxbook.adapters.postgres.connections import Connections
 from vaxbook_bench.cpu_per_call import cpu_per_call, print_figures
 
 ROUNDS, CALLS = 5, 3000
+CALLERS = 16  # at once, as a busy worker's requests are
 
 
 async def _no_open_transaction(connection: Any) -> None:
@@ -69,6 +71,21 @@ async def main(dsn: str) -> None:
     }
     figures["the ledger's pool: take + SELECT 1 + give_back"] = await _cpu_per_call(through_the_ledgers_pool)
     await own.close()
+    # As a loaded worker uses it: callers at once keep the process busy between a statement and
+    # its answer (benchmarks/vaxbook_bench/cpu_per_call.py says why that matters here).
+    wide = Connections(lambda: asyncpg.connect(dsn), size=CALLERS)
+
+    async def through_a_busy_pool() -> Any:
+        connection = await wide.take(10.0)
+        try:
+            return await connection.fetchval("SELECT 1")
+        finally:
+            wide.give_back(connection)
+
+    figures[f"the same, {CALLERS} callers at once"] = await cpu_per_call(
+        through_a_busy_pool, rounds=ROUNDS, calls=CALLS, warm=300, callers=CALLERS
+    )
+    await wide.close()
     figures["SELECT 1 on a held connection (no pool)"] = await _cpu_per_call(on_a_held_connection)
     await pool.release(held)
     await pool.close()
