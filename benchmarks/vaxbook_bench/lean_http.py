@@ -77,7 +77,11 @@ class _Connection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        answer = Answer(self._parser.get_status_code(), self._headers, b"".join(self._body))
+        status = self._parser.get_status_code()
+        if status < 200:  # an interim answer (103 Early Hints, 100 Continue): the real one follows
+            self._headers, self._body = {}, []
+            return
+        answer = Answer(status, self._headers, b"".join(self._body))
         self.keep_alive = self._parser.should_keep_alive()
         self._headers, self._body = {}, []
         waiting, self._waiting = self._waiting, None

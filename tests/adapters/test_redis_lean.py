@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from redis.asyncio.connection import parse_url
 from redis.exceptions import ConnectionError, ResponseError  # redis's own
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tests import backends
 from vaxbook.adapters.redis.clients import connect
-from vaxbook.adapters.redis.lean import LeanCalls
+from vaxbook.adapters.redis.lean import LeanCalls, _tls
 
 
 @contextlib.asynccontextmanager
@@ -217,3 +219,60 @@ async def test_no_redis_at_the_address_is_an_outage_not_a_hang() -> None:
         finally:
             await lean.aclose()
             await client.aclose()
+
+
+async def test_a_reply_that_is_not_utf8_is_its_commands_error_alone(
+    one_connection: tuple[LeanCalls, str],
+) -> None:
+    """A value that is not UTF-8 fails its own command only: the command after it in the same
+    pipeline answers and runs once, and the connection stays the same one."""
+    lean, prefix = one_connection
+    first = await lean.call("CLIENT", "ID")
+    client = connect(backends.REDIS_URL, pool_size=1)
+    try:
+        await client.set(f"{prefix}raw", b"\xff\xfe")
+    finally:
+        await client.aclose()
+    got, counted = await lean.pipeline([("GET", f"{prefix}raw"), ("INCR", f"{prefix}n")])
+    assert isinstance(got, UnicodeDecodeError) and counted == 1
+    assert await lean.call("GET", f"{prefix}n") == "1"
+    assert await lean.call("CLIENT", "ID") == first
+
+
+async def test_an_empty_command_is_refused_before_anything_is_sent(
+    one_connection: tuple[LeanCalls, str],
+) -> None:
+    """An empty command (to which Redis answers nothing) is refused, and the replies of the calls
+    after it still go to their own callers."""
+    lean, prefix = one_connection
+    with pytest.raises(ValueError, match="empty"):
+        await lean.pipeline([(), ("INCR", f"{prefix}n")])
+    assert await lean.pipeline([("ECHO", "a"), ("ECHO", "b")]) == ["a", "b"]
+    assert await lean.call("GET", f"{prefix}n") is None  # nothing of the refused call was sent
+
+
+async def test_closing_fails_the_calls_in_flight_without_making_them_again() -> None:
+    """aclose while a call waits: the call fails (RuntimeError), and what it sent counts once:
+    it is not made again through the client as a lost connection's call would be."""
+    async with _lean_on_one_connection() as (lean, prefix):
+        waiting = asyncio.create_task(lean.pipeline([("INCR", f"{prefix}n"), ("BLPOP", f"{prefix}e", "0.2")]))
+        await asyncio.sleep(0.05)
+        await lean.aclose()
+        with pytest.raises(RuntimeError, match="closed"):
+            await waiting
+        await asyncio.sleep(0.3)
+        client = connect(backends.REDIS_URL, pool_size=1)
+        try:
+            assert await client.get(f"{prefix}n") == "1"
+        finally:
+            await client.aclose()
+
+
+def test_tls_checks_the_servers_certificate_unless_the_url_says_otherwise() -> None:
+    """rediss:// verifies the certificate and host name by default, as redis-py's own connection
+    does; `ssl_cert_reqs=none` in the URL turns both off."""
+    checked = _tls(dict(parse_url("rediss://redis.internal:6380/0")))
+    assert checked is not None and checked.verify_mode == ssl.CERT_REQUIRED and checked.check_hostname
+    unchecked = _tls(dict(parse_url("rediss://redis.internal:6380/0?ssl_cert_reqs=none")))
+    assert unchecked is not None and unchecked.verify_mode == ssl.CERT_NONE
+    assert _tls(dict(parse_url("redis://redis.internal:6379/0"))) is None

@@ -143,3 +143,21 @@ async def test_no_answer_in_time_is_a_timeout_and_nothing_listening_is_a_failure
         await client.close()
     with pytest.raises(HttpFailure):
         await LeanClient(url, connections=1).request("GET", "/")
+
+
+async def test_an_interim_answer_is_skipped_for_the_real_one() -> None:
+    """A 103 Early Hints before the answer is not taken for it: the request gets the 200, and
+    the next request on the connection gets its own answer."""
+    calls = 0
+
+    async def hinted(_head: bytes, _body: bytes) -> bytes:
+        nonlocal calls
+        calls += 1
+        return b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + _ok({"n": calls})
+
+    async with _server(hinted) as (url, served):
+        client = LeanClient(url, connections=1)
+        first, second = await client.request("GET", "/"), await client.request("GET", "/")
+        await client.close()
+    assert (first.status, first.json(), second.json()) == (200, {"n": 1}, {"n": 2})
+    assert served == [2]

@@ -20,12 +20,21 @@ answers several callers' commands in one go.
   oldest call waiting. If that call is overdue, Redis is slow, not gone, and has most likely run
   it, so the call is not made again: it fails with redis's TimeoutError (the gate's 503). So do
   the calls queued behind it, and the connection is dropped: replies may still come on it.
+- A reply that is not UTF-8 is that command's error (UnicodeDecodeError), as a command Redis
+  refused is; the other replies and the connection are not affected. Bytes that are not RESP at
+  all fail every call waiting (InvalidResponse), and none is made again: Redis ran them.
+- An empty command is refused before anything is sent: Redis answers nothing to it, and every
+  later reply would go to the caller before its own.
 - A call whose connection is lost (refused, reset, closed by Redis) is made once more through
   `client` (redis.asyncio.Redis on the same server), which retries on fresh connections as it
   always did. As with redis-py's own retry, a reply lost after Redis ran the commands runs them
   again: the line's scripts, the pass and the device claim allow that (each is idempotent or
   answers "again"); a limit, a code count or a congestion stamp counts once more. The next call
   connects again.
+
+Closing (`aclose`) fails the calls still waiting with RuntimeError, and none is made again.
+`rediss://` makes its TLS context as redis-py's SSL connection does from the same URL, so the
+server's certificate and name are checked unless the URL's ssl_* options say otherwise.
 
 Redis Cluster keeps the client's calls (adapters/redis/gate.py): slots and redirects are the
 cluster client's job.
@@ -34,7 +43,6 @@ cluster client's job.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import ssl
 from collections import deque
 from collections.abc import Sequence
@@ -42,14 +50,13 @@ from typing import Any
 
 import hiredis
 from redis._parsers.base import BaseParser  # redis-py's own error classes for Redis's error replies
-from redis.asyncio.connection import RedisSSLContext, SSLConnection, parse_url
+from redis.asyncio.connection import SSLConnection, parse_url
 from redis.exceptions import ConnectionError, InvalidResponse, NoScriptError  # redis's own, by design
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from vaxbook.adapters.redis.clients import CONNECT_SECONDS, REPLY_SECONDS
 
 Command = Sequence[Any]
-_SSL_OPTIONS = frozenset(inspect.signature(RedisSSLContext).parameters)
 
 
 class _Call:
@@ -83,8 +90,10 @@ class _Link(asyncio.Protocol):
         while waiting:
             try:
                 reply = self._reader.gets()
-            except InvalidResponse as garbled:
-                self.fail(ConnectionError(f"Redis sent what is not RESP: {garbled}"))
+            except UnicodeDecodeError as undecodable:  # hiredis has read past the whole reply
+                reply = undecodable  # that command's error alone, as a refused command's is
+            except Exception as garbled:  # noqa: BLE001  not RESP: Redis ran the commands; not again
+                self.fail(InvalidResponse(f"Redis sent what is not RESP: {garbled!r}"))
                 return
             if reply is False:  # the rest of the reply has not come yet
                 return
@@ -99,9 +108,11 @@ class _Link(asyncio.Protocol):
         self.fail(ConnectionError(f"Redis closed the connection: {exc or 'end of stream'}"))
 
     def send(self, commands: Sequence[Command], deadline: float) -> asyncio.Future[list[Any]]:
+        if not all(commands):  # Redis answers nothing to an empty command: the replies would shift
+            raise ValueError("an empty Redis command")
         packed = b"".join([hiredis.pack_command(tuple(command)) for command in commands])
         if self.failure is not None or self.transport is None:
-            raise self.failure or ConnectionError("not connected to Redis")
+            raise _fresh(self.failure or ConnectionError("not connected to Redis"))
         call = _Call(asyncio.get_running_loop().create_future(), len(commands), deadline)
         self._waiting.append(call)
         self.transport.write(packed)
@@ -117,7 +128,7 @@ class _Link(asyncio.Protocol):
         while self._waiting:
             call = self._waiting.popleft()
             if not call.future.done():
-                call.future.set_exception(self.failure)
+                call.future.set_exception(_fresh(self.failure))
         if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
 
@@ -141,7 +152,8 @@ class LeanCalls:
             self._watchdog.cancel()
             self._watchdog = None
         if self._link is not None:
-            self._link.fail(ConnectionError("the gate closed its Redis connection"))
+            # Not a ConnectionError: a call in flight is not made again through the client.
+            self._link.fail(RuntimeError("the gate's Redis calls are closed"))
             self._link = None
 
     async def script(self, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Any:
@@ -192,7 +204,7 @@ class LeanCalls:
             return
         link = connecting.result()
         if self._closed:
-            link.fail(ConnectionError("the gate closed its Redis connection"))
+            link.fail(RuntimeError("the gate's Redis calls are closed"))
             return
         self._link = link
         self._keep_watch()
@@ -231,10 +243,10 @@ class LeanCalls:
         every = min(self._reply_seconds / 4, 0.25)
 
         def look() -> None:
+            self._watchdog = None if self._closed else loop.call_later(every, look)  # first: come what may
             link = self._link
             if link is not None and link.overdue(loop.time()):
                 link.fail(RedisTimeoutError(f"no reply from Redis within {self._reply_seconds:g} s"))
-            self._watchdog = None if self._closed else loop.call_later(every, look)
 
         self._watchdog = loop.call_later(every, look)
 
@@ -251,8 +263,18 @@ def _hello(options: dict[str, Any]) -> list[Command]:
 
 
 def _tls(options: dict[str, Any]) -> ssl.SSLContext | None:
-    """rediss://: TLS with the URL's ssl_* options, as redis-py's SSL connection reads them."""
+    """rediss://: TLS as redis-py's SSL connection makes it from the same URL, with its defaults
+    (the certificate and host name checked unless the URL's ssl_* options say otherwise)."""
     if options.get("connection_class") is not SSLConnection:
         return None
-    chosen = {name.removeprefix("ssl_"): value for name, value in options.items() if name.startswith("ssl_")}
-    return RedisSSLContext(**{name: value for name, value in chosen.items() if name in _SSL_OPTIONS}).get()
+    made = SSLConnection(**{name: value for name, value in options.items() if name != "connection_class"})
+    return made.ssl_context.get()
+
+
+def _fresh(failure: Exception) -> Exception:
+    """A new exception like `failure` for each caller: one object raised in many tasks would
+    collect all their tracebacks."""
+    try:
+        return type(failure)(*failure.args)
+    except TypeError:  # a class that takes other arguments: the shared one will do
+        return failure
