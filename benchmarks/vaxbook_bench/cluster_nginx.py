@@ -40,6 +40,7 @@ def cluster_site(port: int, nodes: list[str], cache: Path, per_client: int | Non
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};\n    include {KEYED_RETRY};", 1)
     if per_client is not None:
         site = re.sub(r"(limit_conn vaxbook_per_client) \d+;", rf"\1 {per_client};", site)
+    site = site.replace("/var/log/nginx/vaxbook.access.log", str(cache.with_name("access.log")))
     return site.replace("/var/cache/nginx/vaxbook", str(cache))
 
 

@@ -34,6 +34,7 @@ def site_config(nginx_port: int, app_port: int, per_client: int, cache: Path) ->
     text = SHIPPED.read_text()
     text = text.replace("listen 80;", f"listen 127.0.0.1:{nginx_port};")
     text = text.replace("/var/cache/nginx/vaxbook", str(cache))
+    text = text.replace("/var/log/nginx/vaxbook.access.log", str(cache.with_name("access.log")))
     text = text.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
     text = re.sub(r"(client_header_timeout|client_body_timeout|keepalive_timeout) \d+s;", r"\1 1s;", text)
     return text.replace("limit_conn vaxbook_per_client 50;", f"limit_conn vaxbook_per_client {per_client};")
@@ -79,10 +80,16 @@ def nginx_in_front(workdir: Path, app_port: int, per_client: int = 3) -> Iterato
 
 
 @pytest.fixture(scope="module")
-def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def nginx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the module's nginx keeps its files (its access log among them)."""
+    return tmp_path_factory.mktemp("nginx")
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory: pytest.TempPathFactory, nginx_dir: Path) -> Iterator[int]:
     """nginx with the shipped site in front of one `vaxbook serve`, for the whole module."""
     with (vaxbook_serve(tmp_path_factory.mktemp("app"), **SMALL_TIMEOUTS) as app,
-          nginx_in_front(tmp_path_factory.mktemp("nginx"), app.port) as port):
+          nginx_in_front(nginx_dir, app.port) as port):
         yield port
 
 
@@ -98,6 +105,22 @@ def test_forwarding_headers_from_the_client_are_replaced(nginx: int) -> None:
     """A client's own X-Forwarded-Proto: https is overwritten by nginx, so plain HTTP earns no HSTS."""
     answer = httpx.get(f"http://127.0.0.1:{nginx}/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=5)
     assert answer.status_code == 200 and "strict-transport-security" not in answer.headers
+
+
+def test_nginx_names_each_request_and_the_app_answers_under_that_name(nginx: int, nginx_dir: Path) -> None:
+    """nginx gives each request an id of its own (a client's X-Request-Id is replaced), passes it to
+    the app, which answers under it, and writes it on its access line: one request, one id in both logs."""
+    ids = []
+    for path in ("/api/campaign", "/healthz"):
+        sent = {"X-Request-Id": "chosen-by-the-client"}
+        answer = httpx.get(f"http://127.0.0.1:{nginx}{path}", headers=sent, timeout=5)
+        assert answer.status_code == 200
+        ids.append(answer.headers["x-request-id"])
+    assert all(re.fullmatch(r"[0-9a-f]{32}", rid) for rid in ids) and ids[0] != ids[1]
+    logged = (nginx_dir / "access.log").read_text()
+    assert '"GET /api/campaign HTTP/1.1" 200' in logged
+    assert f"rid={ids[0]}" in logged and f"rid={ids[1]}" in logged
+    assert "chosen-by-the-client" not in logged
 
 
 def test_nginx_refuses_an_api_body_over_64_kib_before_the_app(nginx: int) -> None:
