@@ -51,14 +51,11 @@ async def main(dsn: str) -> None:
         finally:
             await pool.release(connection)
 
-    own = Connections(lambda: asyncpg.connect(dsn), size=2)
+    def select_one(connections: Connections) -> Callable[[], Awaitable[Any]]:
+        """SELECT 1 through the ledger's pool, as the ledger runs its statements (`run`)."""
+        return lambda: connections.run(lambda connection: connection.fetchval("SELECT 1"), 10.0)
 
-    async def through_the_ledgers_pool() -> Any:
-        connection = await own.take(10.0)
-        try:
-            return await connection.fetchval("SELECT 1")
-        finally:
-            own.give_back(connection)
+    own = Connections(lambda: asyncpg.connect(dsn), size=2)
 
     held = await pool.acquire()
 
@@ -69,21 +66,13 @@ async def main(dsn: str) -> None:
         "acquire(timeout=10) + SELECT 1 + release": await _cpu_per_call(with_timeout),
         "acquire() + SELECT 1 + release": await _cpu_per_call(without_timeout),
     }
-    figures["the ledger's pool: take + SELECT 1 + give_back"] = await _cpu_per_call(through_the_ledgers_pool)
+    figures["the ledger's pool: take + SELECT 1 + give_back"] = await _cpu_per_call(select_one(own))
     await own.close()
     # As a loaded worker uses it: callers at once keep the process busy between a statement and
     # its answer (benchmarks/vaxbook_bench/cpu_per_call.py says why that matters here).
     wide = Connections(lambda: asyncpg.connect(dsn), size=CALLERS)
-
-    async def through_a_busy_pool() -> Any:
-        connection = await wide.take(10.0)
-        try:
-            return await connection.fetchval("SELECT 1")
-        finally:
-            wide.give_back(connection)
-
     figures[f"the same, {CALLERS} callers at once"] = await cpu_per_call(
-        through_a_busy_pool, rounds=ROUNDS, calls=CALLS, warm=300, callers=CALLERS
+        select_one(wide), rounds=ROUNDS, calls=CALLS, warm=300, callers=CALLERS
     )
     await wide.close()
     figures["SELECT 1 on a held connection (no pool)"] = await _cpu_per_call(on_a_held_connection)

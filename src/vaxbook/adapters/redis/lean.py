@@ -225,13 +225,11 @@ class LeanCalls:
                 for reply in await link.send(_hello(options), loop.time() + CONNECT_SECONDS):
                     if isinstance(reply, Exception):
                         raise reply  # a wrong password, say: redis-py's AuthenticationError
-        except (OSError, TimeoutError) as failure:
+        except BaseException as failure:
             if link is not None:
-                link.fail(ConnectionError("no answer to the connection's set-up"))
-            raise ConnectionError(f"cannot connect to Redis: {failure!r}") from failure
-        except BaseException:
-            if link is not None:
-                link.fail(ConnectionError("Redis refused the connection's set-up"))
+                link.fail(ConnectionError("the connection's set-up failed"))
+            if isinstance(failure, (OSError, TimeoutError)):  # refused, unreachable, or no answer
+                raise ConnectionError(f"cannot connect to Redis: {failure!r}") from failure
             raise
         return link
 
