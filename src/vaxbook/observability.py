@@ -32,24 +32,33 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id and the allowed fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request_id = REQUEST_ID.get()
-        if request_id is not None:
-            line["request_id"] = request_id
-        for name in FIELDS:
-            value = record.__dict__.get(name)
-            if value is not None:
-                line[name] = value
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
-        # orjson: UTF-8 as json.dumps(ensure_ascii=False), in C; the access line is written on
-        # every answer, where json.dumps cost about a fifth of the line (docs/benchmarks.md).
-        return orjson.dumps(line, default=str).decode()
+        fields = {name: record.__dict__.get(name) for name in FIELDS}
+        error = self.formatException(record.exc_info) if record.exc_info else None
+        return json_line(record.created, record.levelname, record.name, record.getMessage(), fields, error)
+
+
+def json_line(created: float, level: str, logger: str, message: str, fields: dict[str, Any],
+              error: str | None = None) -> str:
+    """The JSON line of one record (JsonFormatter's), also written directly by the access line
+    (web/observe.py): fields outside FIELDS and fields that are None are left out."""
+    line: dict[str, Any] = {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        line["request_id"] = request_id
+    for name in FIELDS:
+        value = fields.get(name)
+        if value is not None:
+            line[name] = value
+    if error is not None:
+        line["error"] = error
+    # orjson: UTF-8 as json.dumps(ensure_ascii=False), in C; the access line is written on
+    # every answer, where json.dumps cost about a fifth of the line (docs/benchmarks.md).
+    return orjson.dumps(line, default=str).decode()
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:
@@ -58,7 +67,8 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "vaxbook.observability.JsonFormatter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+        # One write per event-loop turn, not one per line (vaxbook/log_writes.py).
+        "handlers": {"stderr": {"class": "vaxbook.log_writes.TurnBufferedHandler", "formatter": "json",
                                 "stream": "ext://sys.stderr"}},
         "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
