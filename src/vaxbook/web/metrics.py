@@ -26,6 +26,7 @@ from vaxbook.domain.rotation import all_windows
 from vaxbook.observability import MULTIPROC_ENV
 from vaxbook.web.client_address import client_address
 from vaxbook.web.container import container
+from vaxbook.web.turn_metrics import flush_held
 
 router = APIRouter(include_in_schema=False)
 LIVE_FIGURES_SECONDS = 5  # places per group and province, recomputed at most this often
@@ -97,6 +98,7 @@ async def shared_families(built: Container) -> list[Metric]:
 
 
 def _exposition(families: list[Metric]) -> Iterator[bytes]:
+    flush_held()  # this worker's answers of the current turn count too
     if os.environ.get(MULTIPROC_ENV):
         per_process = CollectorRegistry()
         multiprocess.MultiProcessCollector(per_process)  # type: ignore[no-untyped-call]  # untyped upstream

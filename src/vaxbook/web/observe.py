@@ -14,13 +14,13 @@ import os
 import re
 import secrets
 import time
-from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.types import Scope
 
 from vaxbook.log_writes import TurnBufferedHandler
 from vaxbook.observability import JsonFormatter, json_line
+from vaxbook.web.turn_metrics import TurnMetrics
 
 REQUESTS = Counter("vaxbook_http_requests", "HTTP answers by route template, method and status",
                    ["route", "method", "status"])
@@ -78,20 +78,13 @@ class Observer:
     def __init__(self, access_log: bool = True, logger: logging.Logger = access) -> None:
         self.access_log = access_log
         self.logger = logger
-        # Label children cached: .labels() takes a lock and builds a key on every call.
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self.metrics = TurnMetrics(REQUESTS, LATENCY)
 
     def record(self, scope: Scope, status: int, seconds: float) -> None:
         route = route_of(scope)
         method = scope["method"]
         method = method if method in _METHODS else "OTHER"
-        key = (route, method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, method))
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        self.metrics.add((route, method, status), seconds)
         logger = self.logger
         if self.access_log and logger.isEnabledFor(logging.INFO):
             fields = {"method": method, "route": route, "status": status,
