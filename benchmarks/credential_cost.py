@@ -1,4 +1,5 @@
-"""CPU per credential check and signature: PyJWT as the old signer used it, and adapters/signer.py.
+"""CPU per credential check and signature: PyJWT as the old signer used it, OpenSSL's Ed25519 (through
+`cryptography`) as the signer used it before libsodium, and adapters/signer.py.
 
 Run: .venv/bin/python benchmarks/credential_cost.py (process CPU time, best of 7 rounds).
 """
@@ -12,7 +13,7 @@ from collections.abc import Callable
 
 import jwt
 
-from vaxbook.adapters.signer import JwtSigner
+from vaxbook.adapters.signer import JwtSigner, derived_identity_key
 from vaxbook.domain.credentials import Identity, Ticket
 from vaxbook.keys import KeyRing
 
@@ -26,13 +27,19 @@ def main() -> None:
     ticket = Ticket("a" * 43, "d" * 22, "2021-08-09-g3", 12345, "1990-05-13", "홍*동", NOW, NOW + 600)
     identity_token, ticket_token = signer.sign(identity), signer.sign(ticket)
     hmac_key = hashlib.sha256(b"vaxbook-hmac:" + SECRET).digest()
-    public = signer._public_keys["k1"]
+    private = derived_identity_key(SECRET)
+    public = private.public_key()
+    header, payload, _ = identity_token.split(".")
+    message = f"{header}.{payload}".encode()
+    signature = private.sign(message)
     options = {"require": ["exp", "aud"], "verify_exp": False}
     cases: dict[str, Callable[[], object]] = {
         "PyJWT HS256 check (old)": lambda: (jwt.get_unverified_header(ticket_token), jwt.decode(
             ticket_token, hmac_key, algorithms=["HS256"], audience="ticket", options=options)),
         "PyJWT EdDSA check (old)": lambda: (jwt.get_unverified_header(identity_token), jwt.decode(
             identity_token, public, algorithms=["EdDSA"], audience="identity", options=options)),
+        "OpenSSL Ed25519 check (old)": lambda: public.verify(signature, message),
+        "OpenSSL Ed25519 sign (old)": lambda: private.sign(message),
         "ticket check, first time": lambda: signer._check("ticket", ticket_token),
         "identity check, first time": lambda: signer._check("identity", identity_token),
         "ticket read (cached)": lambda: signer.read(Ticket, ticket_token, device="d" * 22),

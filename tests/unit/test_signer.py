@@ -10,9 +10,10 @@ from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.keypairs import write_key_pair
-from vaxbook.adapters.signer import JwtSigner
+from vaxbook.adapters.signer import JwtSigner, _b64, derived_identity_key
 from vaxbook.domain.credentials import AdmissionPass, Identity, PendingVerification, Ticket
 from vaxbook.domain.errors import Problem, VaxbookError
 from vaxbook.keys import KeyRing, SecretsError, load_identity_keys
@@ -101,6 +102,24 @@ def test_tokens_are_standard_jwts_that_pyjwt_reads_and_writes() -> None:
     assert claims["number"] == 7 and claims["name"] == "홍*동"
     made = jwt.encode({**claims, "aud": "ticket"}, key, algorithm="HS256", headers={"kid": "s1"})
     assert signer.read(Ticket, made, device="d1") == ticket
+
+
+def test_identity_tokens_are_eddsa_jwts_that_openssl_signs_and_checks_the_same() -> None:
+    """libsodium's Ed25519 here and OpenSSL's (PyJWT over cryptography) make the same token bytes from
+    the same key and claims, and each checks the other's; a token signed by another key is refused."""
+    signer = JwtSigner(RING, now)
+    private = derived_identity_key(RING.current.secret)
+    token = signer.sign(_identity())
+    claims = jwt.decode(token, private.public_key(), algorithms=["EdDSA"], audience="identity",
+                        options={"verify_exp": False})
+    assert claims["person"] == "p1"
+    header, payload, _ = token.split(".")
+    by_openssl = _b64(private.sign(f"{header}.{payload}".encode()))
+    assert token == f"{header}.{payload}.{by_openssl}"  # Ed25519 is deterministic: the same bytes
+    made = jwt.encode({**claims}, private, algorithm="EdDSA", headers={"kid": "s1"})
+    assert signer.read(Identity, made, device="d1") == _identity()
+    stranger = jwt.encode({**claims}, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": "s1"})
+    assert _refusal(lambda: signer.read(Identity, stranger, device="d1")) is Problem.IDENTITY_INVALID
 
 
 def test_altered_and_algorithm_swapped_tokens_are_refused() -> None:
