@@ -6,10 +6,12 @@ import asyncio
 import io
 import json
 import logging
+import random
+from datetime import UTC, datetime
 from typing import Any
 
 from vaxbook.log_writes import TurnBufferedHandler
-from vaxbook.observability import JsonFormatter, logging_config
+from vaxbook.observability import JsonFormatter, iso_time, logging_config
 from vaxbook.web.observe import Observer, direct_writer
 
 
@@ -73,3 +75,14 @@ def test_no_access_line_when_the_setting_or_the_level_says_so() -> None:
     logger.setLevel(logging.WARNING)
     _answer(Observer(access_log=True, logger=logger), 500)
     assert stream.getvalue() == ""
+
+
+def test_a_lines_time_is_the_text_datetime_writes() -> None:
+    """The time text made once per second is datetime's ISO text to the millisecond, at second
+    boundaries and half-microsecond roundings too."""
+    rng = random.Random(3)
+    times = [rng.uniform(1.6e9, 1.9e9) for _ in range(20_000)]
+    times += [second + frac for second in (1_700_000_000, 1_700_000_001)
+              for frac in (0.0, 0.0000004, 0.0000005, 0.0005, 0.9994999, 0.9995, 0.9999994, 0.9999996)]
+    for created in times:
+        assert iso_time(created) == datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
