@@ -56,7 +56,9 @@ def region_json(region: RegionFree) -> dict[str, Any]:
 
 
 def clinic_json(clinic: Clinic) -> dict[str, Any]:
-    return asdict(clinic)
+    # By hand, not asdict() (its deep copy is 5 us of every booking's answer): asdict's keys, in order.
+    return {"id": clinic.id, "name": clinic.name, "sido": clinic.sido, "sigungu": clinic.sigungu,
+            "address": clinic.address}
 
 
 def clinic_free_json(found: ClinicFree) -> dict[str, Any]:
