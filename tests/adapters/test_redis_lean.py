@@ -277,30 +277,3 @@ def test_tls_checks_the_servers_certificate_unless_the_url_says_otherwise() -> N
     assert unchecked is not None and unchecked.verify_mode == ssl.CERT_NONE
     assert _tls(dict(parse_url("redis://redis.internal:6379/0"))) is None
 
-
-async def test_the_calls_of_one_turn_leave_in_one_write_and_each_gets_its_own_reply(
-    one_connection: tuple[LeanCalls, str],
-) -> None:
-    """Fifty callers in the same turn of the event loop reach Redis in one write to the socket, and
-    each still reads the reply to its own command."""
-    lean, prefix = one_connection
-    await lean.call("PING")  # connected
-    link = lean._link
-    assert link is not None and link.transport is not None
-    real = link.transport
-    writes: list[bytes] = []
-
-    class CountedWrites:  # the real transport, its writes counted
-        def write(self, data: bytes) -> None:
-            writes.append(data)
-            real.write(data)
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
-
-    link.transport = CountedWrites()  # type: ignore[assignment]
-    replies = await asyncio.gather(*(lean.call("INCR", f"{prefix}n{i % 5}") for i in range(50)))
-    assert len(writes) == 1 and writes[0].count(b"INCR") == 50
-    for key in range(5):  # each key counted 1..10, in the order its callers asked
-        assert [replies[i] for i in range(key, 50, 5)] == list(range(1, 11))
-    assert await lean.call("GET", f"{prefix}n0") == "10"

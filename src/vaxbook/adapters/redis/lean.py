@@ -12,8 +12,7 @@ answers a connection's commands in the order they came, so each call's commands 
 at once (packed by hiredis) and the call waits at the back of a queue for as many replies
 (parsed by hiredis, errors made into redis-py's own exception classes). Many calls in flight
 at once is what a pipeline is, so a burst never waits for a connection, and Redis reads and
-answers several callers' commands in one go. The commands of every call made in one turn of
-the event loop leave together at the end of that turn, in one write.
+answers several callers' commands in one go.
 
 - A call that gives up (its request was cancelled) leaves its place in the queue: its replies
   are read off and dropped when they come, and the connection stays good for the calls after it.
@@ -79,7 +78,6 @@ class _Link(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.failure: Exception | None = None  # set once: the link is dead, and why
         self._waiting: deque[_Call] = deque()
-        self._unsent: list[bytes] = []  # this turn's commands, written together at its end
         self._reader = hiredis.Reader(protocolError=InvalidResponse, replyError=BaseParser.parse_error,
                                       encoding="utf-8")
 
@@ -117,18 +115,8 @@ class _Link(asyncio.Protocol):
             raise _fresh(self.failure or ConnectionError("not connected to Redis"))
         call = _Call(asyncio.get_running_loop().create_future(), len(commands), deadline)
         self._waiting.append(call)
-        # Written at the end of the loop's turn with every other call of the turn: one send (a
-        # syscall that also wakes Redis, 50 us of this process's CPU on these VMs) and one read
-        # for Redis, instead of one per call (docs/benchmarks.md, "Writes held to the end of a turn").
-        if not self._unsent:
-            asyncio.get_running_loop().call_soon(self._write_unsent)
-        self._unsent.append(packed)
+        self.transport.write(packed)
         return call.future
-
-    def _write_unsent(self) -> None:
-        unsent, self._unsent = self._unsent, []
-        if self.failure is None and self.transport is not None:
-            self.transport.write(b"".join(unsent))
 
     def overdue(self, now: float) -> bool:
         return bool(self._waiting) and self._waiting[0].deadline < now
