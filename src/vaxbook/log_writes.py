@@ -1,11 +1,11 @@
 """Log lines written once per event-loop turn, not once per line.
 
-The access line is one record per answer. logging's StreamHandler flushes after every record,
-so every answer paid for a `write` syscall of its own: 40-45 us of a line-status answer's
-158 us of server CPU under wrk, more than the rest of the edge together (docs/benchmarks.md,
-"The access line"). This handler keeps the lines of one turn of the event loop and writes them
-at the end of that turn (as web/coalesce.py does for an answer's head and body), so a worker
-answering many requests a turn makes one write for all their lines.
+The access line is one record per answer, and logging's StreamHandler flushes after every
+record: a `write` syscall per answer, on top of the record itself (the whole line was 40-45 us
+of a line-status answer's 158 us of server CPU under wrk; docs/benchmarks.md, "The answer's
+bookkeeping once per turn"). This handler keeps the lines of one turn of the event loop and
+writes them at the end of that turn (as web/coalesce.py does for an answer's head and body),
+so a worker answering many requests a turn makes one write for all their lines.
 
 - Nothing waits longer than the turn: a line logged while no loop runs in the thread (start
   up, shut down, another thread) is written at once, with whatever is held.

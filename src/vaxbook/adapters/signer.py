@@ -15,9 +15,10 @@ header text is not one of ours is refused, so no token can choose its own algori
 A checked token's claims are kept per worker (an LRU keyed by the token string): an
 identity token's Ed25519 signature is checked once per worker, not on every request; expiry
 and device binding are still judged on every read. Keys are read (PEM) with `cryptography`;
-signing and checking are libsodium's, half the CPU of OpenSSL's through `cryptography` on
-these machines (70 against 142 us a check, 26 against 42 a signature; docs/benchmarks.md,
-"Credentials"), and Ed25519 signatures are deterministic, so the tokens are the same bytes.
+signing and checking are libsodium's (PyNaCl), cheaper than OpenSSL's through `cryptography`
+on these machines (76 against 132 us a check, 30 against 41 a signature:
+benchmarks/credential_cost.py), and Ed25519 signatures are deterministic, so the tokens are
+the same bytes.
 """
 
 from __future__ import annotations
