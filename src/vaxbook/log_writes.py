@@ -74,20 +74,23 @@ class TurnBufferedHandler(logging.StreamHandler[TextIO]):
             if not held:
                 return
             try:
-                for chunk in _chunks(held):
+                encoding = getattr(self.stream, "encoding", None) or "utf-8"
+                errors = getattr(self.stream, "errors", None) or "strict"
+                for chunk in _chunks(held, encoding, errors):
                     self.stream.write(chunk)
                     self.stream.flush()
             except Exception:  # noqa: BLE001  # a closed or broken stream: reported, never raised
                 self.handleError(logging.makeLogRecord({"msg": "log lines lost: the stream failed"}))
 
 
-def _chunks(lines: list[str]) -> list[str]:
-    """The lines joined into as few strings as fit PIPE_BUF bytes each (a longer line alone)."""
+def _chunks(lines: list[str], encoding: str = "utf-8", errors: str = "strict") -> list[str]:
+    """The lines joined into as few strings as fit PIPE_BUF bytes each (a longer line alone), in
+    the stream's encoding: Korean text written as ASCII escapes is twice its UTF-8 length."""
     chunks: list[str] = []
     part: list[str] = []
     size = 0
     for line in lines:
-        length = len(line.encode()) if not line.isascii() else len(line)
+        length = len(line) if line.isascii() else len(line.encode(encoding, errors))
         if part and size + length > PIPE_BUF:
             chunks.append("".join(part))
             part, size = [], 0

@@ -123,3 +123,35 @@ def test_flush_writes_what_is_held(logged: tuple[logging.Logger, TurnBufferedHan
 
     assert asyncio.run(log_and_flush()) == ""
     assert stream.getvalue() == "held\n"
+
+
+def test_writes_fit_pipe_buf_in_the_streams_own_encoding() -> None:
+    """On a stream that writes Korean as ASCII escapes (six bytes a letter, not UTF-8's three), each
+    write still fits PIPE_BUF bytes as the stream encodes it."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii", errors="backslashreplace", write_through=True)
+    sizes: list[int] = []
+
+    handler = TurnBufferedHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    original = stream.write
+
+    def write(text: str) -> int:
+        sizes.append(len(text.encode("ascii", "backslashreplace")))
+        return original(text)
+
+    stream.write = write  # type: ignore[method-assign]  # the real stream, each write's size noted
+    logger = logging.getLogger(f"test.log_writes.ascii.{id(stream)}")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+
+    async def burst() -> None:
+        for i in range(100):
+            logger.info("%03d %s", i, "가" * 60)
+        handler.flush()
+
+    asyncio.run(burst())
+    logger.removeHandler(handler)
+    assert len(sizes) > 1 and max(sizes) <= PIPE_BUF
+    assert raw.getvalue().decode("ascii").count("\n") == 100

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
+from typing import Any
 
+import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from vaxbook.web.metrics import forget_worker
 from vaxbook.web.turn_metrics import TurnMetrics, observe_many
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -70,3 +74,68 @@ def test_an_answer_with_no_loop_running_is_added_at_once() -> None:
     registry, counter, histogram = _metrics()
     TurnMetrics(counter, histogram).add(("/healthz", "GET", 200), 0.0005)
     assert _samples(registry)[("answers_total", _labels(method="GET", route="/healthz", status="200"))] == 1
+
+
+def test_a_duration_that_is_not_a_number_is_in_no_bucket_as_observe_leaves_it() -> None:
+    """NaN goes to the sum and to no bucket (so not to the count) both ways."""
+    one_by_one, _, each = _metrics()
+    together, _, many = _metrics()
+    for seconds in (float("nan"), 0.002):
+        each.labels("/r", "GET").observe(seconds)
+    observe_many(many.labels("/r", "GET"), [float("nan"), 0.002])
+    left, right = _samples(one_by_one), _samples(together)
+    assert left.keys() == right.keys()
+    for name, value in left.items():
+        assert value == right[name] or (math.isnan(value) and math.isnan(right[name]))
+    assert right[("seconds_count", _labels(method="GET", route="/r"))] == 1
+
+
+class _RefusesOneRoute(Counter):
+    """A real counter whose label set for one route cannot be written (as a full disk refuses)."""
+
+    def labels(self, *values: Any, **named: Any) -> Any:
+        if values and values[0] == "/broken":
+            raise OSError("No space left on device")
+        return super().labels(*values, **named)
+
+
+def test_one_label_set_that_cannot_be_written_loses_only_its_own_counts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A turn whose middle route fails to write still counts the routes before and after it, and says so."""
+    registry = CollectorRegistry()
+    counter = _RefusesOneRoute("answers", "answers", ["route", "method", "status"], registry=registry)
+    histogram = Histogram("seconds", "seconds", ["route", "method"], buckets=BUCKETS, registry=registry)
+    turn = TurnMetrics(counter, histogram)
+
+    async def answers() -> None:
+        for route in ("/a", "/broken", "/b"):
+            turn.add((route, "GET", 200), 0.002)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    asyncio.run(answers())
+    samples = _samples(registry)
+    for route in ("/a", "/b"):
+        assert samples[("answers_total", _labels(method="GET", route=route, status="200"))] == 1
+    assert not any(dict(labels).get("route") == "/broken" for _, labels in samples)
+    assert "1 answers of ('/broken', 'GET', 200) not counted: OSError" in caplog.text
+
+
+def test_a_stopping_worker_counts_what_its_last_turn_held() -> None:
+    """A loop that stops before its turn's flush ran leaves counts held; the worker's shutdown adds them."""
+    registry, counter, histogram = _metrics()
+    turn = TurnMetrics(counter, histogram)
+    loop = asyncio.new_event_loop()
+
+    async def answer_then_stop() -> None:
+        turn.add(("/api/bookings", "POST", 201), 0.01)
+        asyncio.get_running_loop().stop()
+
+    task = loop.create_task(answer_then_stop())
+    loop.run_forever()
+    loop.close()
+    booked = ("answers_total", _labels(method="POST", route="/api/bookings", status="201"))
+    assert task.done() and booked not in _samples(registry)
+    forget_worker()
+    assert _samples(registry)[booked] == 1

@@ -120,6 +120,8 @@ async def metrics(request: Request) -> Response:
 
 
 def forget_worker() -> None:
-    """A worker stopping: its live gauges no longer count (its counters still do)."""
+    """A worker stopping: its answers still held for the turn counted, its live gauges no longer
+    count (its counters still do)."""
+    flush_held()
     if os.environ.get(MULTIPROC_ENV):
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]  # untyped upstream

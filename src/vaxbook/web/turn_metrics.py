@@ -16,6 +16,8 @@ worker reads its next request). An answer recorded with no loop running is added
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import weakref
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -23,6 +25,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
+log = logging.getLogger(__name__)
 Key = tuple[str, str, int]  # route template, method, status
 _ALL: weakref.WeakSet[TurnMetrics] = weakref.WeakSet()
 
@@ -67,14 +70,19 @@ class TurnMetrics:
     def flush(self) -> None:
         turn, self._turn = self._turn, {}
         for key, durations in turn.items():
-            children = self._children.get(key)
-            if children is None:
-                route, method, status = key
-                children = (self._counter.labels(route, method, str(status)),
-                            self._histogram.labels(route, method))
-                self._children[key] = children
-            children[0].inc(len(durations))
-            observe_many(children[1], durations)
+            try:
+                children = self._children.get(key)
+                if children is None:
+                    route, method, status = key
+                    children = (self._counter.labels(route, method, str(status)),
+                                self._histogram.labels(route, method))
+                    self._children[key] = children
+                children[0].inc(len(durations))
+                observe_many(children[1], durations)
+            except Exception as failed:  # noqa: BLE001
+                # One label set's failure (the metric files' disk full) loses its counts, not the turn's.
+                log.warning("%d answers of %s not counted: %s: %s", len(durations), key,
+                            type(failed).__name__, failed)
 
 
 def observe_many(histogram: Any, durations: Sequence[float]) -> None:
@@ -86,6 +94,8 @@ def observe_many(histogram: Any, durations: Sequence[float]) -> None:
     bounds = histogram._upper_bounds
     counts: dict[int, int] = {}
     for seconds in durations:  # the first bucket whose bound is at or above it, as observe picks
+        if math.isnan(seconds):  # in the sum, in no bucket, as observe does
+            continue
         index = bisect_left(bounds, seconds)
         counts[index] = counts.get(index, 0) + 1
     histogram._sum.inc(sum(durations))
