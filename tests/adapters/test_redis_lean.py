@@ -276,4 +276,3 @@ def test_tls_checks_the_servers_certificate_unless_the_url_says_otherwise() -> N
     unchecked = _tls(dict(parse_url("rediss://redis.internal:6380/0?ssl_cert_reqs=none")))
     assert unchecked is not None and unchecked.verify_mode == ssl.CERT_NONE
     assert _tls(dict(parse_url("redis://redis.internal:6379/0"))) is None
-
