@@ -58,7 +58,7 @@ def serve(kind: str, port: int) -> None:
     factory = {"asgi": "vaxbook_bench.anchors:bare_asgi",
                "fastapi": "vaxbook_bench.anchors:bare_fastapi"}[kind]
     uvicorn.run(factory, factory=True, host="127.0.0.1", port=port, workers=1, log_level="warning",
-                access_log=False, http=GuardedHttpToolsProtocol)
+                access_log=False, http=GuardedHttpToolsProtocol, server_header=False)
 
 
 if __name__ == "__main__":

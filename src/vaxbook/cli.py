@@ -104,10 +104,11 @@ def serve(
     try:
         # Header size, count and timeout and the connection cap are the protocol's; bodies the
         # app's (docs/operations.md, "Transport limits and reverse proxy").
+        # No `Server: uvicorn` on the answers: it tells a scanner what to look up (the Date stays).
         uvicorn.run("vaxbook.web.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", access_log=False, http=GuardedHttpToolsProtocol,
                     timeout_keep_alive=settings.keep_alive_seconds, backlog=settings.backlog,
-                    log_config=logging_config(settings.log_level))
+                    server_header=False, log_config=logging_config(settings.log_level))
     finally:
         if made:
             remove_metrics_dir(metrics_dir)

@@ -111,3 +111,13 @@ async def test_a_lone_write_is_held_for_the_loop_turn_only() -> None:
         assert theirs.recv(100) == b""
     finally:
         theirs.close()
+
+
+def test_an_answer_names_no_server_software_and_carries_its_date(server: Server) -> None:
+    """`vaxbook serve` sends no `Server: uvicorn` (nothing for a scanner to look up) and keeps the Date."""
+    with connect(server.port) as sock:
+        sock.sendall(request_head("GET", "/healthz"))
+        answer = read_answer(sock)
+    assert answer.status == 200
+    assert "server" not in answer.headers
+    assert answer.headers["date"].endswith(" GMT")
