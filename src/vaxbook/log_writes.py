@@ -18,10 +18,11 @@ so a worker answering many requests a turn makes one write for all their lines.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import select
 from typing import TextIO
+
+from vaxbook.turn_end import EndOfTurn
 
 PIPE_BUF = getattr(select, "PIPE_BUF", 4096)  # the bytes one write to a pipe delivers whole
 HELD_AT_MOST = 64 * 1024  # a turn that logs more than this writes early
@@ -34,7 +35,7 @@ class TurnBufferedHandler(logging.StreamHandler[TextIO]):
         super().__init__(stream)
         self._held: list[str] = []
         self._held_size = 0
-        self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop a flush is scheduled on
+        self._end_of_turn = EndOfTurn(self.flush)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -51,21 +52,10 @@ class TurnBufferedHandler(logging.StreamHandler[TextIO]):
             line += self.terminator
             self._held.append(line)
             self._held_size += len(line)
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:  # no loop in this thread: nothing would flush it later
-                self.flush()
-                return
             if self._held_size > HELD_AT_MOST:
                 self.flush()
-            elif self._flush_on is not loop:  # (a loop that stopped before its flush ran is not waited on)
-                self._flush_on = loop
-                loop.call_soon(self._flush_turn)
-
-    def _flush_turn(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            self._flush_on = None
-            self.flush()
+            else:
+                self._end_of_turn.schedule()
 
     def flush(self) -> None:
         """Write every held line, in chunks of whole lines of at most PIPE_BUF bytes."""

@@ -15,7 +15,6 @@ worker reads its next request). An answer recorded with no loop running is added
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import weakref
@@ -24,6 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+
+from vaxbook.turn_end import EndOfTurn
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str, int]  # route template, method, status
@@ -45,7 +46,7 @@ class TurnMetrics:
         # Label children cached: .labels() takes a lock and builds a key on every call.
         self._children: dict[Key, tuple[Any, Any]] = {}
         self._turn: dict[Key, list[float]] = {}
-        self._flush_on: asyncio.AbstractEventLoop | None = None
+        self._end_of_turn = EndOfTurn(self.flush)
         _ALL.add(self)
 
     def add(self, key: Key, seconds: float) -> None:
@@ -54,18 +55,7 @@ class TurnMetrics:
             self._turn[key] = [seconds]
         else:
             durations.append(seconds)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        if self._flush_on is not loop:  # (a loop that stopped before its flush ran is not waited on)
-            self._flush_on = loop
-            loop.call_soon(self._flush_turn)
-
-    def _flush_turn(self) -> None:
-        self._flush_on = None
-        self.flush()
+        self._end_of_turn.schedule()
 
     def flush(self) -> None:
         turn, self._turn = self._turn, {}
