@@ -273,12 +273,16 @@ class Gate(Protocol):
         ...
 
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str,
+        refunds: Sequence[tuple[str, int, float]] = (),
     ) -> VerificationOutcome:
         """Atomically: refuse if another device holds the person, or the person verified
         within hold_seconds; else record the verification (with its reference) and bind the
         device. The same verification again (same device and reference) within the hold is ok
-        and changes nothing (no new hold): a retry of an answer that was lost."""
+        and changes nothing (no new hold): a retry of an answer that was lost.
+
+        In the same round trip, and whatever the verdict, one event is given back to each
+        (key, limit, period) of `refunds`, as `hit` with cost -1 (the right code's try)."""
         ...
 
     async def device_holder(self, person_key: str, now: float) -> str | None: ...
@@ -289,6 +293,13 @@ class Gate(Protocol):
 
         Costs O(1) however many requests are live; the count is forgotten ttl_seconds
         after the first attempt."""
+        ...
+
+    async def try_code(
+        self, reference: str, ttl_seconds: int, checks: Sequence[tuple[str, int, float]], now: float
+    ) -> tuple[int, list[float | None]]:
+        """`count_code_attempt(reference, ttl_seconds)` and `hits(checks, now)` in one round trip:
+        (the request's tries so far, each check's answer as `hits` gives it)."""
         ...
 
     async def join_line(self, line_id: str, person_key: str, opened: bool, seed: int) -> int | None:

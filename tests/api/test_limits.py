@@ -182,6 +182,30 @@ async def test_wrong_codes_per_person_across_requests(running: Running) -> None:
         "request_token": body["request_token"], "code": body["dev_code"]})).status_code == 200
 
 
+async def test_locked_tries_and_right_codes_use_up_none_of_the_persons_wrong_codes(running: Running) -> None:
+    """Tries on a locked request, and right codes (verified, or refused for the hold), are given back:
+    nine wrong codes leave the person room for every one of them."""
+    person = someone(1)
+    first = (await start(running.client, person)).json()
+    token, right = first["request_token"], first["dev_code"]
+    tried = [await wrong_code(running.client, person, token, right) for _ in range(8)]
+    assert [answer.status_code for answer in tried[:5]] == [401] * 5
+    assert {answer.json()["code"] for answer in tried[5:]} == {"verification_locked"}
+    second = (await start(running.client, person)).json()
+    for _ in range(4):
+        wrong = await wrong_code(running.client, person, second["request_token"], second["dev_code"])
+        assert wrong.status_code == 401
+
+    async def right_code() -> httpx.Response:
+        body = (await start(running.client, person)).json()
+        return await running.client.post("/api/auth/verify", headers=person.headers, json={
+            "request_token": body["request_token"], "code": body["dev_code"]})
+
+    assert (await right_code()).status_code == 200
+    for _ in range(2):  # the person verified: refused for the hold, and each try given back
+        assert (await right_code()).json()["code"] == "verification_too_frequent"
+
+
 async def test_concurrent_guesses_cannot_slip_past_the_person_limit(running: Running) -> None:
     """25 wrong codes at once over five requests: exactly ten are checked, the rest are 429."""
     person = someone(1)

@@ -376,6 +376,56 @@ async def test_code_attempts_count_per_request_and_expire(gate: Gate) -> None:
     assert await gate.count_code_attempt("r1", 1) == 1
 
 
+async def test_a_code_try_counts_the_request_and_the_limits_as_the_two_calls_would(gate: Gate) -> None:
+    """try_code answers as count_code_attempt and hits would, each counted on its own."""
+    assert await gate.try_code("r1", 60, [("person", 2, 600)], T0) == (1, [None])
+    assert await gate.try_code("r1", 60, [("person", 2, 600)], T0) == (2, [None])
+    tries, waits = await gate.try_code("r1", 60, [("person", 2, 600)], T0)
+    assert tries == 3 and waits == [pytest.approx(300)]  # the refused limit counted nothing
+    assert await gate.try_code("r2", 60, [], T0) == (1, [])
+    assert await gate.hit("person", 2, 600, T0 + 300) is None
+
+
+async def test_a_claim_gives_back_its_refunds_whatever_its_verdict(gate: Gate) -> None:
+    """A claim's refunds give one event back to each limit, when it binds the device and when it refuses."""
+    assert await gate.hits([("person", 1, 600), ("other", 1, 600)], T0) == [None, None]
+    assert (await gate.claim_verification("p1", "d1", T0, 600, reference="r1",
+                                          refunds=[("person", 1, 600)])).ok
+    assert await gate.hit("person", 1, 600, T0) is None  # given back
+    refused = await gate.claim_verification("p1", "d2", T0, 600, reference="r2", refunds=[("person", 1, 600)])
+    assert refused.device_bound_until == pytest.approx(T0 + 600)
+    assert await gate.hit("person", 1, 600, T0) is None  # given back again
+    assert await gate.hit("other", 1, 600, T0) == pytest.approx(600)  # not named: still counted
+
+
+@needs_cluster
+async def test_a_code_try_is_one_round_trip_and_survives_a_redis_that_forgot_its_scripts() -> None:
+    """On one Redis server try_code is one write of both scripts; after a restart, each is loaded and
+    run once."""
+    prefix = backends.new_prefix()
+    gate = RedisGate(backends.REDIS_URL, prefix=prefix, pool_size=5)
+    await gate.open()
+    lean = gate._one_server
+    writes: list[int] = []
+    pipeline = lean.pipeline
+
+    async def counted_pipeline(commands):  # type: ignore[no-untyped-def]
+        writes.append(len(commands))
+        return await pipeline(commands)
+
+    try:
+        lean.pipeline = counted_pipeline  # type: ignore[method-assign]
+        assert await gate.try_code("r1", 60, [("a", 1, 600), ("b", 2, 600)], T0) == (1, [None, None])
+        assert writes == [3]
+        forgotten = "0" * 40  # what a restarted Redis does not know
+        gate._scripts["hit"].sha = gate._scripts["code_attempt"].sha = forgotten
+        tries, waits = await gate.try_code("r1", 60, [("a", 1, 600), ("b", 2, 600)], T0)
+        assert tries == 2 and waits == [pytest.approx(600), None]
+    finally:
+        await gate.close()
+        backends.drop_prefix(prefix)
+
+
 def test_a_code_attempt_costs_the_same_with_ten_times_more_live_requests() -> None:
     """In-process gate only (Redis counts with INCR and EXPIRE per key): an attempt's cost does not
     grow with the number of live verification requests (it used to rescan them all above 10,000)."""

@@ -21,7 +21,7 @@ from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challe
 from vaxbook.ports import Clock, ContactSealer, Gate, IdentityProvider, Ledger, Signer
 from vaxbook.services.arrivals import Arrivals
 from vaxbook.services.single_flight import SingleFlight
-from vaxbook.services.throttle import Throttle, too_many_requests
+from vaxbook.services.throttle import Throttle, allowed, asked, too_many_requests
 
 PENDING_SECONDS = 180
 MAX_CODE_TRIES = 5  # a 6-digit code must not be guessable within one request's life
@@ -203,16 +203,21 @@ class AuthService:
             return await self._verified(pending, code, device_id)
 
     async def _verified(self, pending: PendingVerification, code: str, device_id: str) -> Verified:
-        tries = await self._gate.count_code_attempt(pending.reference, PENDING_SECONDS)
-        if tries > MAX_CODE_TRIES:
-            raise VaxbookError(Problem.VERIFICATION_LOCKED, field="code")
-        counted = await self._throttle.take(
+        # The request's try and the person's wrong-code limit are counted in one round trip.
+        counted = self._throttle.counting(
             ("wrong-code-person", pending.person, self._throttle.limits.wrong_codes_per_person)
         )
+        tries, waits = await self._gate.try_code(
+            pending.reference, PENDING_SECONDS, asked(counted), self._clock.now().timestamp()
+        )
+        if tries > MAX_CODE_TRIES:
+            # A locked request's try does not count against the person: given back.
+            await self._throttle.give_back(allowed(counted, waits))
+            raise VaxbookError(Problem.VERIFICATION_LOCKED, field="code")
+        await self._throttle.settle(counted, waits)
         if not await self._providers[pending.method].confirm(pending.reference, code):
             raise VaxbookError(Problem.VERIFICATION_CODE_WRONG, field="code",
                                attempts_left=MAX_CODE_TRIES - tries)
-        await self._throttle.give_back(counted)
         if tries > 1:
             # A right code's try is given back once the request was tried before (wrong codes,
             # or this is the retry of a lost answer), so retries use up none of its tries; every
@@ -228,10 +233,16 @@ class AuthService:
         outcome = await self._ledger.claim_verification(
             pending.person, device_id, now, self._hold_seconds, reference=reference
         )
+        # The right code's count against the person is given back with the gate's claim, in its
+        # round trip (if the ledger's claim fails, the count stays, as one wrong code: it lapses
+        # with the limit's period).
         if outcome.ok:
             outcome = await self._gate.claim_verification(
-                pending.person, device_id, now, self._hold_seconds, reference=reference
+                pending.person, device_id, now, self._hold_seconds, reference=reference,
+                refunds=asked(counted),
             )
+        else:
+            await self._throttle.give_back(counted)
         if outcome.device_bound_until is not None:
             until = datetime.fromtimestamp(outcome.device_bound_until, UTC)
             raise VaxbookError(Problem.DEVICE_BOUND_ELSEWHERE,

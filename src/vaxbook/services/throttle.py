@@ -57,17 +57,24 @@ class Throttle:
         allowance of the people and phones it names: the limits are asked in one round trip
         (Gate.hits), and those counted after the first refusal are given back at once.
         """
-        counted = [Counted(f"{kind}:{self.label(kind, value)}", rate)
-                   for kind, value, rate in checks if rate is not None]
+        counted = self.counting(*checks)
         if not counted:
             return []
-        asked = [(item.key, item.rate.count, item.rate.seconds) for item in counted]
-        waits = await self._gate.hits(asked, self._clock.now().timestamp())
+        waits = await self._gate.hits(asked(counted), self._clock.now().timestamp())
+        return await self.settle(counted, waits)
+
+    def counting(self, *checks: tuple[str, str, Rate | None]) -> list[Counted]:
+        """What `take` counts for these checks (those with a rate), for a caller that asks the
+        gate itself in a round trip with other calls, then hands the answers to `settle`."""
+        return [Counted(f"{kind}:{self.label(kind, value)}", rate)
+                for kind, value, rate in checks if rate is not None]
+
+    async def settle(self, counted: list[Counted], waits: list[float | None]) -> list[Counted]:
+        """`take`'s verdict on the gate's answers to `asked(counted)`."""
         refused = next((i for i, wait in enumerate(waits) if wait is not None), None)
         if refused is None:
             return counted
-        later = zip(counted[refused + 1:], waits[refused + 1:], strict=True)
-        await self.give_back([item for item, wait in later if wait is None])
+        await self.give_back(allowed(counted[refused + 1:], waits[refused + 1:]))
         wait = waits[refused]
         assert wait is not None
         raise too_many_requests(wait)
@@ -81,6 +88,16 @@ class Throttle:
     def method_share(self, capacity: int) -> int:
         """How many calls one client may have in flight with a method of this capacity."""
         return max(1, math.floor(capacity * self.limits.method_share_per_client))
+
+
+def asked(counted: list[Counted]) -> list[tuple[str, int, float]]:
+    """The gate's (key, limit, period) of each counted limit."""
+    return [(item.key, item.rate.count, item.rate.seconds) for item in counted]
+
+
+def allowed(counted: list[Counted], waits: list[float | None]) -> list[Counted]:
+    """Those the gate counted: its answer to each (`asked(counted)`) was None."""
+    return [item for item, wait in zip(counted, waits, strict=True) if wait is None]
 
 
 def too_many_requests(wait_seconds: float) -> VaxbookError:

@@ -114,10 +114,18 @@ class MemoryGate:
         tries[0] += cost  # changed in place: the entry keeps the expiry of the first attempt
         return int(tries[0])
 
+    async def try_code(
+        self, reference: str, ttl_seconds: int, checks: Sequence[tuple[str, int, float]], now: float
+    ) -> tuple[int, list[float | None]]:
+        return await self.count_code_attempt(reference, ttl_seconds), await self.hits(checks, now)
+
     # verification and devices ---------------------------------------------------------
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str,
+        refunds: Sequence[tuple[str, int, float]] = (),
     ) -> VerificationOutcome:
+        for key, limit, period in refunds:
+            await self.hit(key, limit, period, now, cost=-1)
         bound = self._devices.get(person_key)
         if bound and bound[1] > now and bound[0] != device_id:
             return VerificationOutcome(ok=False, device_bound_until=bound[1])

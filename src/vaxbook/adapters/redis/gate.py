@@ -53,6 +53,14 @@ _SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "adm
             "hit", "method_started", "method_finished", "write_pass", "code_attempt")
 
 
+_Call = tuple[str, list[str], list[Any]]  # a script's name, its keys and its arguments
+
+
+def _waits(replies: list[Any]) -> list[float | None]:
+    """The hit script's answers as `Gate.hit` gives them."""
+    return [None if wait is None else float(wait) for wait in replies]
+
+
 def _script_source(name: str) -> str:
     return resources.files("vaxbook.adapters.redis").joinpath(f"lua/{name}.lua").read_text("utf-8")
 
@@ -153,50 +161,43 @@ class RedisGate:
 
     # limits ----------------------------------------------------------------------------
     async def hit(self, key: str, limit: int, period: float, now: float, cost: int = 1) -> float | None:
-        # Each limited key is its own hash tag: limits spread over every Redis Cluster slot.
-        wait = await self._run(
-            "hit", [f"{self._prefix}limit:{{{key}}}"], [repr(now), limit, repr(float(period)), cost]
-        )
-        return None if wait is None else float(wait)
+        (call,) = self._hit_calls([(key, limit, period)], now, cost)
+        return _waits([await self._run(*call)])[0]
 
     async def hits(self, checks: Sequence[tuple[str, int, float]], now: float) -> list[float | None]:
         # One pipeline of the hit script (EVALSHA, no SCRIPT EXISTS first, as redis-py's pipelined
         # Script objects would send): three round trips fewer for a verification's four limits.
-        # Not a transaction: each key is its own hash tag, on whichever Redis Cluster slot.
-        keys = [f"{self._prefix}limit:{{{key}}}" for key, _, _ in checks]
-        if self._permits is not None:
-            # redis-py's cluster pipeline refuses scripts: the calls go out at once instead, each
-            # to its key's shard (as spend_for_write's do), at most as many as the client keeps
-            # connections per node and permit for.
-            waited: list[Any] = []
-            asked = list(zip(keys, checks, strict=True))
-            for first in range(0, len(asked), CLUSTER_COMMANDS_AT_ONCE):
-                waited += await asyncio.gather(*(
-                    self._run("hit", [key], [repr(now), limit, repr(float(period)), 1])
-                    for key, (_, limit, period) in asked[first:first + CLUSTER_COMMANDS_AT_ONCE]
-                ))
-            return [None if wait is None else float(wait) for wait in waited]
-        sha = self._scripts["hit"].sha
-        answers = await self._one_server.pipeline([
-            ("EVALSHA", sha, 1, key, repr(now), limit, repr(float(period)), 1)
-            for key, (_, limit, period) in zip(keys, checks, strict=True)
-        ])
-        waits: list[float | None] = []
-        for key, (_, limit, period), found in zip(keys, checks, answers, strict=True):
-            if isinstance(found, NoScriptError):  # Redis restarted and forgot it: this one ran nothing
-                found = await self._run("hit", [key], [repr(now), limit, repr(float(period)), 1])
-            elif isinstance(found, Exception):
-                raise found
-            waits.append(None if found is None else float(found))
-        return waits
+        return _waits(await self._run_many(self._hit_calls(checks, now)))
+
+    def _hit_calls(self, checks: Sequence[tuple[str, int, float]], now: float, cost: int = 1) -> list[_Call]:
+        # Each limited key is its own hash tag: limits spread over every Redis Cluster slot.
+        return [("hit", [f"{self._prefix}limit:{{{key}}}"], [repr(now), limit, repr(float(period)), cost])
+                for key, limit, period in checks]
+
+    async def _run_many(self, calls: list[_Call]) -> list[Any]:
+        """Each (script, keys, args) as `_run` runs it, in one round trip on one Redis server.
+        Not a transaction: the keys may be on different Redis Cluster slots."""
+        if self._permits is None:
+            return await self._one_server.scripts(
+                [(self._scripts[name], keys, args) for name, keys, args in calls]
+            )
+        # redis-py's cluster pipeline refuses scripts: the calls go out at once instead, each to its
+        # key's shard (as spend_for_write's do), at most as many as the client keeps connections
+        # per node and permit for.
+        replies: list[Any] = []
+        for first in range(0, len(calls), CLUSTER_COMMANDS_AT_ONCE):
+            at_once = calls[first:first + CLUSTER_COMMANDS_AT_ONCE]
+            replies += await asyncio.gather(*(self._run(*call) for call in at_once))
+        return replies
 
     # verification and devices ---------------------------------------------------------
     async def claim_verification(
-        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str
+        self, person_key: str, device_id: str, now: float, hold_seconds: int, *, reference: str,
+        refunds: Sequence[tuple[str, int, float]] = (),
     ) -> VerificationOutcome:
-        verdict, value = await self._run(
-            "claim_verification", [self._person(person_key)], [device_id, repr(now), hold_seconds, reference]
-        )
+        claim: _Call = ("claim_verification", [self._person(person_key)],
+                        [device_id, repr(now), hold_seconds, reference])
+        verdict, value = (await self._run_many([claim, *self._hit_calls(refunds, now, cost=-1)]))[0]
         if verdict == "device":
             return VerificationOutcome(ok=False, device_bound_until=float(value))
         if verdict == "held":
@@ -204,8 +205,18 @@ class RedisGate:
         return VerificationOutcome(ok=True)
 
     async def count_code_attempt(self, reference: str, ttl_seconds: int, cost: int = 1) -> int:
-        key = f"{self._prefix}code-attempts:{reference}"
-        return int(await self._run("code_attempt", [key], [cost, ttl_seconds]))
+        return int(await self._run(*self._code_attempt_call(reference, ttl_seconds, cost)))
+
+    async def try_code(
+        self, reference: str, ttl_seconds: int, checks: Sequence[tuple[str, int, float]], now: float
+    ) -> tuple[int, list[float | None]]:
+        tries, *waits = await self._run_many(
+            [self._code_attempt_call(reference, ttl_seconds, 1), *self._hit_calls(checks, now)]
+        )
+        return int(tries), _waits(waits)
+
+    def _code_attempt_call(self, reference: str, ttl_seconds: int, cost: int) -> _Call:
+        return "code_attempt", [f"{self._prefix}code-attempts:{reference}"], [cost, ttl_seconds]
 
     async def device_holder(self, person_key: str, now: float) -> str | None:
         device, until = await self._command("HMGET", self._person(person_key), "device", "device_until")

@@ -158,12 +158,20 @@ class LeanCalls:
 
     async def script(self, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Any:
         """EVALSHA of a registered script; loaded again when Redis forgot it (a restart)."""
-        (reply,) = await self.pipeline([("EVALSHA", script.sha, len(keys), *keys, *args)])
-        if isinstance(reply, NoScriptError):  # it ran nothing: the Script object loads it and runs it
-            return await script(keys=keys, args=args)
-        if isinstance(reply, Exception):
-            raise reply
+        (reply,) = await self.scripts([(script, keys, args)])
         return reply
+
+    async def scripts(self, calls: Sequence[tuple[Any, Sequence[str], Sequence[Any]]]) -> list[Any]:
+        """Each (script, keys, args) as `script` runs it, all in one write and one wait; the first
+        error in order is raised (the others ran: each call is its own, not a transaction)."""
+        replies = await self.pipeline([("EVALSHA", script.sha, len(keys), *keys, *args)
+                                       for script, keys, args in calls])
+        for i, ((script, keys, args), reply) in enumerate(zip(calls, replies, strict=True)):
+            if isinstance(reply, NoScriptError):  # it ran nothing: the Script object loads it and runs it
+                replies[i] = await script(keys=keys, args=args)
+            elif isinstance(reply, Exception):
+                raise reply
+        return replies
 
     async def call(self, *command: Any) -> Any:
         """One command's reply as Redis sent it (no response callback: integers, strings, lists)."""
