@@ -101,6 +101,8 @@ def serve(
 
     # Before any worker starts: each writes its metric files there (docs/operators.md).
     metrics_dir, made = prepare_metrics_dir(settings.metrics_dir)
+    # Each worker keeps the garbage collector off what its start-up made (vaxbook/heap.py).
+    os.environ.setdefault("VAXBOOK_GC_FREEZE", "true")
     try:
         # Header size, count and timeout and the connection cap are the protocol's; bodies the
         # app's (docs/operations.md, "Transport limits and reverse proxy").

@@ -179,6 +179,10 @@ class Settings(BaseSettings):
     metrics_dir: Path | None = Field(default=None, description="workers' metric files (default: a temp dir)")
     access_log: bool = Field(default=True, description="a JSON line per request (vaxbook.access)")
     log_level: str = Field(default="INFO", description="level of the vaxbook loggers under `vaxbook serve`")
+    gc_freeze: bool = Field(
+        default=False,
+        description="after start-up, keep the garbage collector off what start-up made and collect"
+                    " less often (vaxbook/heap.py; `vaxbook serve` turns it on)")
 
     def keys(self) -> Keys:
         """The pepper and the key rings (files are made on first use, mode 0600)."""

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from vaxbook.bootstrap import build
 from vaxbook.config import Settings
+from vaxbook.heap import settle_after_start
 from vaxbook.ports import BackendBusy, Clock
 from vaxbook.web.answers import AnswerCounts, recording
 from vaxbook.web.api.hot import HotRoutes
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         built = build(settings, clock)
         await built.start()
         app.state.container = built
+        if settings.gc_freeze:
+            settle_after_start()
         # Every worker delivers the outbox (claims never overlap); VAXBOOK_NOTIFY_DISPATCHER=false
         # leaves it to a `vaxbook notify` process.
         dispatcher = built.start_dispatcher() if settings.notify_dispatcher else None
