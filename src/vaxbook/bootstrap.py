@@ -47,6 +47,7 @@ from vaxbook.services.free_counts import FreeCounts
 from vaxbook.services.operators import OperatorService
 from vaxbook.services.outbox import Dispatcher, DispatchSettings
 from vaxbook.services.retention import RetentionService
+from vaxbook.services.shared_reads import SharedReads
 from vaxbook.services.standby import StandbyService
 from vaxbook.services.steering import SteeringService
 from vaxbook.services.throttle import Limits, Throttle
@@ -288,7 +289,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     eligibility = EligibilityService(campaign, ledger, clock, settings.pre_queue_seconds)
     steering = SteeringService(gate, ledger, clock, {w.id for w in all_windows(campaign)},
                                settings.steering_cache_seconds)
-    free_counts = FreeCounts(ledger, settings.browse_cache_seconds)
+    # Workers that share a gate share the free counts' read too (services/shared_reads.py).
+    shared_reads = SharedReads(gate, clock, settings.browse_cache_seconds) if settings.redis_url else None
+    free_counts = FreeCounts(ledger, settings.browse_cache_seconds, shared_reads)
     arrivals = Arrivals(settings.arrival_turns, settings.arrival_wait_seconds)  # one set per worker
     waiting_room = WaitingRoom(
         campaign, ledger, gate, signer, clock, eligibility,

@@ -376,6 +376,15 @@ class Gate(Protocol):
 
     async def steer_line(self, line_id: str, steering: LineSteering) -> None: ...
 
+    async def share(self, name: str, value: str, keep_seconds: float) -> None:
+        """Keep `value` under `name` for every worker, for `keep_seconds` (a read one worker made
+        for all: services/shared_reads.py)."""
+        ...
+
+    async def shared(self, name: str) -> str | None:
+        """What `share` keeps under `name`; None if nothing is, or it expired."""
+        ...
+
     async def tally(self, series: str, bucket: int, counts: dict[str, int], keep_seconds: int) -> None:
         """Add `counts` to the bucket's fields, so several workers' counts add up."""
         ...

@@ -1,4 +1,4 @@
-"""Free first-dose places by region and clinic, read once per worker per `cache_seconds` for everyone.
+"""Free first-dose places by region and clinic, read about once per `cache_seconds` for everyone.
 
 The province list, a province's district list, a district's clinic list and the waiting
 room's sold-out check are sums and slices of the same rows: free places per clinic. Asked
@@ -7,18 +7,22 @@ of PostgreSQL per district list over 200 clinics, asked by nearly every person; 
 list per district, missed by a per-district cache 80-90 % of the time); here one read per
 share order gives all four, so the database's work stays the same however many people
 browse. `cache_seconds` is the documented staleness of free counts (`browse_cache_seconds`);
-0 reads on every call.
+0 reads on every call. With several workers, one of them reads for all (services/shared_reads.py),
+so the database's work stays the same however many workers there are, too.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass
 from datetime import date
 
-from vaxbook.domain.booking import ClinicFree, RegionFree
+import orjson
+
+from vaxbook.domain.booking import Clinic, ClinicFree, RegionFree
 from vaxbook.ports import Ledger
+from vaxbook.services.shared_reads import SharedReads
 from vaxbook.services.single_flight import SingleFlight
 
 Key = tuple[tuple[int, ...], date]
@@ -33,7 +37,6 @@ class RegionCounts:
     districts: dict[str, list[RegionFree]]
     clinics: dict[tuple[str, str], list[ClinicFree]]
     total: int
-    read_at: float = field(default_factory=time.monotonic)
 
     @classmethod
     def of(cls, rows: list[ClinicFree]) -> RegionCounts:
@@ -51,10 +54,13 @@ class RegionCounts:
 
 
 class FreeCounts:
-    def __init__(self, ledger: Ledger, cache_seconds: float) -> None:
+    def __init__(self, ledger: Ledger, cache_seconds: float, shared: SharedReads | None = None) -> None:
+        """`shared`: the workers' one read per period (services/shared_reads.py), when they are
+        several; else each reads the ledger itself."""
         self._ledger = ledger
         self._cache_seconds = cache_seconds
-        self._kept: dict[Key, RegionCounts] = {}
+        self._shared = shared if cache_seconds > 0 else None
+        self._kept: dict[Key, tuple[float, RegionCounts]] = {}  # key -> (kept until, monotonic; counts)
         self._reads: SingleFlight[RegionCounts] = SingleFlight()
 
     async def provinces(self, groups: tuple[int, ...], since: date) -> list[RegionFree]:
@@ -74,15 +80,33 @@ class FreeCounts:
     async def counts(self, groups: tuple[int, ...], since: date) -> RegionCounts:
         key = (groups, since)
         kept = self._kept.get(key)
-        if kept is not None and time.monotonic() - kept.read_at < self._cache_seconds:
-            return kept
+        if kept is not None and time.monotonic() < kept[0]:
+            return kept[1]
         return await self._reads.run(key, lambda: self._read(key))
 
     async def _read(self, key: Key) -> RegionCounts:
-        counts = RegionCounts.of(await self._ledger.clinic_free(*key))
+        if self._shared is None:
+            rows, keep = await self._ledger.clinic_free(*key), self._cache_seconds
+        else:
+            text, keep = await self._shared.get(_shared_name(key), lambda: self._rows_text(key))
+            rows = _rows_of(text)
+        counts = RegionCounts.of(rows)
         if self._cache_seconds > 0:
             # Keys are share orders and days: a handful per campaign, so the dict stays small;
             # a day that has passed is dropped with the next read.
             self._kept = {k: v for k, v in self._kept.items() if k[1] >= key[1]}
-            self._kept[key] = counts
+            self._kept[key] = (time.monotonic() + keep, counts)
         return counts
+
+    async def _rows_text(self, key: Key) -> str:
+        rows = await self._ledger.clinic_free(*key)
+        return orjson.dumps([[*astuple(row.clinic), row.free] for row in rows]).decode()
+
+
+def _shared_name(key: Key) -> str:
+    groups, since = key
+    return f"free-counts:{','.join(map(str, groups))}:{since.isoformat()}"
+
+
+def _rows_of(text: str) -> list[ClinicFree]:
+    return [ClinicFree(Clinic(*row[:-1]), row[-1]) for row in orjson.loads(text)]

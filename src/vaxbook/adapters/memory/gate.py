@@ -83,6 +83,7 @@ class MemoryGate:
         self._latencies: dict[str, deque[float]] = {}
         self._steering: dict[str, LineSteering] = {}
         self._series: dict[str, dict[int, dict[str, float]]] = {}
+        self._shared: dict[str, tuple[float, str]] = {}  # name -> (monotonic expiry, value)
 
     async def open(self) -> None:
         return None
@@ -275,6 +276,13 @@ class MemoryGate:
         fields = self._bucket(series, bucket)
         for name, count in counts.items():
             fields[name] = fields.get(name, 0) + count
+
+    async def share(self, name: str, value: str, keep_seconds: float) -> None:
+        self._shared[name] = (time.monotonic() + keep_seconds, value)
+
+    async def shared(self, name: str) -> str | None:
+        until, value = self._shared.get(name, (0.0, None))
+        return value if until > time.monotonic() else None
 
     async def sample(self, series: str, bucket: int, values: dict[str, float], keep_seconds: int) -> None:
         self._bucket(series, bucket).update(values)

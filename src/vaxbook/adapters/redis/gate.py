@@ -403,6 +403,14 @@ class RedisGate:
         await self._redis.set(self._line(line_id, "steering"), json.dumps(steering.as_dict()),
                               ex=LINE_KEEP_SECONDS)
 
+    async def share(self, name: str, value: str, keep_seconds: float) -> None:
+        milliseconds = max(int(keep_seconds * 1000), 1)
+        await self._command("SET", f"{self._prefix}shared:{{{name}}}", value, "PX", milliseconds)
+
+    async def shared(self, name: str) -> str | None:
+        value = await self._command("GET", f"{self._prefix}shared:{{{name}}}")
+        return value.decode() if isinstance(value, bytes) else value
+
     def _series(self, series: str, bucket: int) -> str:
         return f"{self._prefix}series:{{{series}}}:{bucket}"
 
