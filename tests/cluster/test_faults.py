@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.cluster.outages import CLUSTER, PrivateRedis, TcpProxy, through
-from tests.conftest import ManualClock
+from tests.conftest import ManualClock, needs_cluster
 from tests.journey import (
     Person,
     add_clinic_with_slot,
@@ -24,6 +24,7 @@ from tests.journey import (
 from vaxbook.adapters.redis import gate as redis_gate
 from vaxbook.adapters.redis.gate import RedisGate
 from vaxbook.config import Settings
+from vaxbook.services.shared_reads import SharedReads
 
 
 def people(count: int) -> list[Person]:
@@ -247,3 +248,27 @@ async def test_after_redis_loses_everything_nobody_admitted_goes_back_on_any_wor
         private_redis.restart()
         assert (await status(two, crowd[3]))["state"] == "admitted"
         assert (await status(two, crowd[4]))["number"] == 5
+
+
+@needs_cluster
+async def test_with_redis_down_each_worker_reads_the_free_counts_itself(
+    clock: ManualClock, private_redis: PrivateRedis
+) -> None:
+    """A gate outage does not stop browsing: the shared read falls back to the worker's own read."""
+    gate = RedisGate(private_redis.url, prefix="shared-reads:", pool_size=2)
+    await gate.open()
+    try:
+        reads: list[str] = []
+
+        async def read() -> str:
+            reads.append("ledger")
+            return "counts"
+
+        shared = SharedReads(gate, clock, 1.0)
+        assert await shared.get("free", read) == ("counts", 0.8)
+        private_redis.stop()
+        assert await shared.get("free", read) == ("counts", 0.8)
+        assert reads == ["ledger", "ledger"]
+    finally:
+        private_redis.start()
+        await gate.close()

@@ -524,6 +524,17 @@ async def test_steering_reads_back_what_was_set(gate: Gate) -> None:
     assert await gate.line_steering("other") is None
 
 
+async def test_a_shared_value_is_read_back_until_it_expires(gate: Gate) -> None:
+    """share keeps a value for every worker for its time; another name, or an expired one, is None."""
+    await gate.share("counts", "[[\"C1\", \"하늘의원\", 30]]", 0.3)
+    assert await gate.shared("counts") == "[[\"C1\", \"하늘의원\", 30]]"
+    assert await gate.shared("other") is None
+    await gate.share("counts", "newer", 0.3)
+    assert await gate.shared("counts") == "newer"
+    await asyncio.sleep(0.4)
+    assert await gate.shared("counts") is None
+
+
 async def test_tallies_add_up_and_samples_replace(gate: Gate) -> None:
     """Counts of one bucket add up across calls, a sample replaces its fields, buckets stay apart."""
     await gate.tally("bookings", 7, {"ok": 2, "full": 1}, 600)
