@@ -290,7 +290,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     steering = SteeringService(gate, ledger, clock, {w.id for w in all_windows(campaign)},
                                settings.steering_cache_seconds)
     # Workers that share a gate share the free counts' read too (services/shared_reads.py).
-    shared_reads = SharedReads(gate, clock, settings.browse_cache_seconds) if settings.redis_url else None
+    shared_reads = SharedReads(gate, settings.browse_cache_seconds) if settings.redis_url else None
     free_counts = FreeCounts(ledger, settings.browse_cache_seconds, shared_reads)
     arrivals = Arrivals(settings.arrival_turns, settings.arrival_wait_seconds)  # one set per worker
     waiting_room = WaitingRoom(

@@ -381,8 +381,14 @@ class Gate(Protocol):
         for all: services/shared_reads.py)."""
         ...
 
-    async def shared(self, name: str) -> str | None:
-        """What `share` keeps under `name`; None if nothing is, or it expired."""
+    async def shared(self, name: str) -> tuple[str, float] | None:
+        """What `share` keeps under `name` and the seconds it has left, by the gate's own clock;
+        None if nothing is, or it expired."""
+        ...
+
+    async def claim(self, name: str, seconds: float) -> bool:
+        """True for the one caller that takes `name` for `seconds` (a lease, by the gate's clock);
+        False while another holds it."""
         ...
 
     async def tally(self, series: str, bucket: int, counts: dict[str, int], keep_seconds: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import asyncpg
@@ -18,13 +19,14 @@ from tests.journey import (
     book,
     join,
     person_number,
+    start,
     status,
     verify,
 )
 from vaxbook.adapters.redis import gate as redis_gate
 from vaxbook.adapters.redis.gate import RedisGate
 from vaxbook.config import Settings
-from vaxbook.services.shared_reads import SharedReads
+from vaxbook.services.shared_reads import WAIT_SECONDS, SharedReads
 
 
 def people(count: int) -> list[Person]:
@@ -75,6 +77,27 @@ async def test_postgres_unreachable_gives_503_then_resumes(
         assert (await client.get("/readyz")).status_code == 200
         assert (await book(client, second, slot, key="second")).status_code == 201
     assert await ledger_counts(settings.database_url) == (2, 2)
+
+
+@CLUSTER
+async def test_right_codes_retried_through_a_ledger_outage_use_up_no_wrong_codes(
+    settings: Settings, clock: ManualClock, proxy: TcpProxy
+) -> None:
+    """Twelve tries of the right code while PostgreSQL is cut off each get 503 and give their count
+    back: once it is back the person verifies (the person's limit is ten wrong codes an hour)."""
+    async with app_with(settings, clock, database_url=through(settings.database_url, proxy.port)) as (
+        _, client
+    ):
+        (person,) = people(1)
+        started = (await start(client, person)).json()
+        right = {"request_token": started["request_token"], "code": started["dev_code"]}
+        await proxy.cut()
+        for _ in range(12):
+            answer = await client.post("/api/auth/verify", headers=person.headers, json=right)
+            assert answer.status_code == 503, answer.text
+        await proxy.mend()
+        answer = await client.post("/api/auth/verify", headers=person.headers, json=right)
+        assert answer.status_code == 200, answer.text
 
 
 @CLUSTER
@@ -251,24 +274,32 @@ async def test_after_redis_loses_everything_nobody_admitted_goes_back_on_any_wor
 
 
 @needs_cluster
-async def test_with_redis_down_each_worker_reads_the_free_counts_itself(
-    clock: ManualClock, private_redis: PrivateRedis
+async def test_with_redis_down_or_hanging_each_worker_reads_the_free_counts_itself(
+    private_redis: PrivateRedis,
 ) -> None:
-    """A gate outage does not stop browsing: the shared read falls back to the worker's own read."""
+    """A gate that refuses connections, or accepts them and never answers, does not stop browsing:
+    the shared read waits at most WAIT_SECONDS for it, then reads for itself and leaves the gate
+    alone for REST_SECONDS."""
     gate = RedisGate(private_redis.url, prefix="shared-reads:", pool_size=2)
     await gate.open()
+    reads: list[str] = []
+
+    async def read() -> str:
+        reads.append("ledger")
+        return "counts"
+
     try:
-        reads: list[str] = []
-
-        async def read() -> str:
-            reads.append("ledger")
-            return "counts"
-
-        shared = SharedReads(gate, clock, 1.0)
-        assert await shared.get("free", read) == ("counts", 0.8)
+        assert await SharedReads(gate, 1.0).get("free", read) == ("counts", 0.8)
+        private_redis.pause()
+        hanging = SharedReads(gate, 1.0)
+        began = time.monotonic()
+        assert await hanging.get("free", read) == ("counts", 0.8)
+        assert await hanging.get("free", read) == ("counts", 0.8)  # resting: not asked again
+        assert time.monotonic() - began < WAIT_SECONDS + 0.3
+        private_redis.resume()
         private_redis.stop()
-        assert await shared.get("free", read) == ("counts", 0.8)
-        assert reads == ["ledger", "ledger"]
+        assert await SharedReads(gate, 1.0).get("free", read) == ("counts", 0.8)
+        assert reads == ["ledger"] * 4
     finally:
-        private_redis.start()
+        private_redis.resume()
         await gate.close()

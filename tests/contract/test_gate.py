@@ -524,15 +524,27 @@ async def test_steering_reads_back_what_was_set(gate: Gate) -> None:
     assert await gate.line_steering("other") is None
 
 
-async def test_a_shared_value_is_read_back_until_it_expires(gate: Gate) -> None:
-    """share keeps a value for every worker for its time; another name, or an expired one, is None."""
-    await gate.share("counts", "[[\"C1\", \"하늘의원\", 30]]", 0.3)
-    assert await gate.shared("counts") == "[[\"C1\", \"하늘의원\", 30]]"
+async def test_a_shared_value_is_read_back_with_its_time_left_until_it_expires(gate: Gate) -> None:
+    """share keeps a value for every worker for its time, which shared tells by the gate's clock;
+    another name, or an expired one, is None."""
+    await gate.share("counts", '[["C1", "하늘의원", 30]]', 0.3)
+    found = await gate.shared("counts")
+    assert found is not None and found[0] == '[["C1", "하늘의원", 30]]' and 0.2 < found[1] <= 0.3
     assert await gate.shared("other") is None
     await gate.share("counts", "newer", 0.3)
-    assert await gate.shared("counts") == "newer"
+    assert (await gate.shared("counts") or ("", 0.0))[0] == "newer"
     await asyncio.sleep(0.4)
     assert await gate.shared("counts") is None
+
+
+async def test_one_claim_at_a_time_until_it_lapses(gate: Gate) -> None:
+    """Of many claims at once exactly one is granted; another name is its own; once the lease
+    lapses the name can be claimed again."""
+    granted = await asyncio.gather(*(gate.claim("read", 0.3) for _ in range(20)))
+    assert granted.count(True) == 1
+    assert await gate.claim("other", 0.3)
+    await asyncio.sleep(0.4)
+    assert await gate.claim("read", 0.3)
 
 
 async def test_tallies_add_up_and_samples_replace(gate: Gate) -> None:

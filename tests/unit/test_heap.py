@@ -54,7 +54,9 @@ def test_vaxbook_serve_turns_it_on_for_its_workers(monkeypatch: pytest.MonkeyPat
     for name, value in SERVE_ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("VAXBOOK_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
-    monkeypatch.delenv("VAXBOOK_GC_FREEZE", raising=False)  # serve sets it: restored afterwards
+    # serve sets it in this process: setenv first, so that monkeypatch restores it (to unset) afterwards
+    monkeypatch.setenv("VAXBOOK_GC_FREEZE", "")
+    monkeypatch.delenv("VAXBOOK_GC_FREEZE")
     assert CliRunner().invoke(cli.app, ["serve"]).exit_code == 0
     monkeypatch.setenv("VAXBOOK_GC_FREEZE", "false")
     assert CliRunner().invoke(cli.app, ["serve"]).exit_code == 0

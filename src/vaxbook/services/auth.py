@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from vaxbook.domain.identity import (
     person_key,
 )
 from vaxbook.domain.proof_of_work import Challenge, check_solution, issue_challenge
-from vaxbook.ports import Clock, ContactSealer, Gate, IdentityProvider, Ledger, Signer
+from vaxbook.ports import BackendUnavailable, Clock, ContactSealer, Gate, IdentityProvider, Ledger, Signer
 from vaxbook.services.arrivals import Arrivals
 from vaxbook.services.single_flight import SingleFlight
 from vaxbook.services.throttle import Throttle, allowed, asked, too_many_requests
@@ -230,12 +231,16 @@ class AuthService:
         # second device or a second verification within the hold is refused even then. Both
         # record the provider's reference, so this request's own retry is let through.
         reference = pending.reference
-        outcome = await self._ledger.claim_verification(
-            pending.person, device_id, now, self._hold_seconds, reference=reference
-        )
-        # The right code's count against the person is given back with the gate's claim, in its
-        # round trip (if the ledger's claim fails, the count stays, as one wrong code: it lapses
-        # with the limit's period).
+        try:
+            outcome = await self._ledger.claim_verification(
+                pending.person, device_id, now, self._hold_seconds, reference=reference
+            )
+        except BackendUnavailable:
+            # A right code retried through a ledger outage must not use up the person's wrong codes.
+            with contextlib.suppress(BackendUnavailable):
+                await self._throttle.give_back(counted)
+            raise
+        # Otherwise the right code's count is given back with the gate's claim, in its round trip.
         if outcome.ok:
             outcome = await self._gate.claim_verification(
                 pending.person, device_id, now, self._hold_seconds, reference=reference,

@@ -84,6 +84,7 @@ class MemoryGate:
         self._steering: dict[str, LineSteering] = {}
         self._series: dict[str, dict[int, dict[str, float]]] = {}
         self._shared: dict[str, tuple[float, str]] = {}  # name -> (monotonic expiry, value)
+        self._claims: dict[str, float] = {}  # name -> monotonic expiry of its claim
 
     async def open(self) -> None:
         return None
@@ -280,9 +281,18 @@ class MemoryGate:
     async def share(self, name: str, value: str, keep_seconds: float) -> None:
         self._shared[name] = (time.monotonic() + keep_seconds, value)
 
-    async def shared(self, name: str) -> str | None:
-        until, value = self._shared.get(name, (0.0, None))
-        return value if until > time.monotonic() else None
+    async def shared(self, name: str) -> tuple[str, float] | None:
+        until, value = self._shared.get(name, (0.0, ""))
+        left = until - time.monotonic()
+        return (value, left) if left > 0 else None
+
+    async def claim(self, name: str, seconds: float) -> bool:
+        now = time.monotonic()
+        if self._claims.get(name, 0.0) > now:
+            return False
+        self._claims = {n: until for n, until in self._claims.items() if until > now}  # a handful of names
+        self._claims[name] = now + seconds
+        return True
 
     async def sample(self, series: str, bucket: int, values: dict[str, float], keep_seconds: int) -> None:
         self._bucket(series, bucket).update(values)

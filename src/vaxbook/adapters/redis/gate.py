@@ -50,10 +50,14 @@ IN_FLIGHT_FORGET_SECONDS = 120.0
 LINE_KEEP_SECONDS = 7 * 24 * 3600
 CHECKPOINT_SECONDS = 1.0  # how stale the durable copy of a line's counters may be
 _SCRIPTS = ("claim_verification", "join_line", "restore_place", "counters", "admission_pass", "spend_pass",
-            "hit", "method_started", "method_finished", "write_pass", "code_attempt")
+            "hit", "method_started", "method_finished", "write_pass", "code_attempt", "shared")
 
 
 _Call = tuple[str, list[str], list[Any]]  # a script's name, its keys and its arguments
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(int(seconds * 1000), 1)
 
 
 def _waits(replies: list[Any]) -> list[float | None]:
@@ -404,12 +408,20 @@ class RedisGate:
                               ex=LINE_KEEP_SECONDS)
 
     async def share(self, name: str, value: str, keep_seconds: float) -> None:
-        milliseconds = max(int(keep_seconds * 1000), 1)
-        await self._command("SET", f"{self._prefix}shared:{{{name}}}", value, "PX", milliseconds)
+        key = f"{self._prefix}shared:{{{name}}}"
+        await self._command("SET", key, value, "PX", _milliseconds(keep_seconds))
 
-    async def shared(self, name: str) -> str | None:
-        value = await self._command("GET", f"{self._prefix}shared:{{{name}}}")
-        return value.decode() if isinstance(value, bytes) else value
+    async def shared(self, name: str) -> tuple[str, float] | None:
+        found = await self._run("shared", [f"{self._prefix}shared:{{{name}}}"], [])
+        if not found:
+            return None
+        value, left = found
+        return value.decode() if isinstance(value, bytes) else str(value), int(left) / 1000
+
+    async def claim(self, name: str, seconds: float) -> bool:
+        key = f"{self._prefix}claim:{{{name}}}"
+        taken = await self._command("SET", key, "1", "NX", "PX", _milliseconds(seconds))
+        return taken is not None
 
     def _series(self, series: str, bucket: int) -> str:
         return f"{self._prefix}series:{{{series}}}:{bucket}"
