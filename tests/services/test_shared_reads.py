@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from vaxbook.bootstrap import Container
-from vaxbook.services.shared_reads import LOOK_SECONDS, REFRESH_AT, SharedReads
+from vaxbook.services.shared_reads import LOOK_SECONDS, REFRESH_AT, WAIT_SECONDS, SharedReads
 
 PERIOD = 0.5
 REFRESH = PERIOD * REFRESH_AT
@@ -90,3 +90,20 @@ async def test_with_no_copy_the_others_wait_for_the_one_read(services: Container
     late.cancel()
     with pytest.raises(asyncio.CancelledError):
         await late
+
+
+async def test_a_wait_for_a_slow_reader_is_not_a_failing_gate(services: Container) -> None:
+    """With a long period the wait for the one read may outlast WAIT_SECONDS: the waiting worker
+    still takes that read, and goes on using the gate afterwards (it does not rest from it)."""
+    first, second = SharedReads(services.gate, 5.0), SharedReads(services.gate, 5.0)
+    reads: list[str] = []
+    release = asyncio.Event()
+    reading = asyncio.create_task(first.get("p", held("first", reads, release)))
+    await asyncio.sleep(0.01)
+    waiting = asyncio.create_task(second.get("p", counting("own", reads)))
+    await asyncio.sleep(WAIT_SECONDS + 0.2)
+    release.set()
+    await reading
+    assert (await waiting)[0] == "first"
+    assert (await second.get("p", counting("own", reads)))[0] == "first"
+    assert reads == ["first"]

@@ -59,8 +59,7 @@ class SharedReads:
         if time.monotonic() < self._rest_until:
             return False
         try:
-            async with asyncio.timeout(WAIT_SECONDS):
-                return await self._copy_or_claim(name)
+            return await self._copy_or_claim(name)
         except Exception as failure:  # noqa: BLE001  # a stuck or failing gate must not stop browsing
             self._rest_until = time.monotonic() + REST_SECONDS
             log.warning("%s read by each worker for %.0f s: the gate failed: %r", name, REST_SECONDS, failure)
@@ -69,10 +68,12 @@ class SharedReads:
     async def _copy_or_claim(self, name: str) -> tuple[str, float] | bool:
         waited = 0.0
         while True:
-            found = await self._gate.shared(name)
-            if found is not None and found[1] > self._lease:
-                return found[0], found[1] - self._lease  # kept until REFRESH_AT of its period is gone
-            if await self._gate.claim(f"shared-read:{name}", self._lease):
+            async with asyncio.timeout(WAIT_SECONDS):  # the gate's answers; not the wait below
+                found = await self._gate.shared(name)
+                if found is not None and found[1] > self._lease:
+                    return found[0], found[1] - self._lease  # kept until REFRESH_AT of its period is gone
+                claimed = await self._gate.claim(f"shared-read:{name}", self._lease)
+            if claimed:
                 return True
             if found is not None:  # another worker is reading: this copy, looked at again soon
                 return found[0], min(found[1], LOOK_SECONDS)
