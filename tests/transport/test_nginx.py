@@ -100,7 +100,7 @@ def nginx(nginx_dir: Path, app_port: int) -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def nginx_shipped_cap(tmp_path_factory: pytest.TempPathFactory, app_port: int) -> Iterator[int]:
+def nginx_cap_50(tmp_path_factory: pytest.TempPathFactory, app_port: int) -> Iterator[int]:
     """nginx with the shipped per-client cap of 50, for many clients that share 127.0.0.1."""
     with nginx_in_front(tmp_path_factory.mktemp("nginx50"), app_port, per_client=50) as port:
         yield port
@@ -238,11 +238,11 @@ def test_nginx_caps_requests_in_progress_per_client(nginx: int) -> None:
             sock.close()
 
 
-def test_many_waiting_clients_cost_the_app_about_one_counters_request_a_second(nginx_shipped_cap: int) -> None:
+def test_many_waiting_clients_cost_the_app_about_one_counters_request_a_second(nginx_cap_50: int) -> None:
     """2,000 polls of a line's counters in ~2 s through nginx reach the app about once a second."""
     # The 20 clients share one address here, so they get the shipped cap, not the test's 3:
     # on a slow machine more than 3 of their requests were at times in progress at once (429).
-    base = f"http://127.0.0.1:{nginx_shipped_cap}"
+    base = f"http://127.0.0.1:{nginx_cap_50}"
     line = httpx.get(f"{base}/api/campaign", timeout=5).json()["windows"][0]["id"]
     url = f"{base}/api/lines/{line}/counters"
     started = time.monotonic()
