@@ -70,7 +70,8 @@ def _postgres_ledger(url: str, settings: Settings) -> Ledger:
     from vaxbook.adapters.postgres.ledger import PostgresLedger  # noqa: PLC0415  # see above
 
     return PostgresLedger(url, pool_size=settings.pool_size, migrate_on_start=settings.migrate_on_start,
-                          pool_wait_seconds=settings.pool_wait_seconds, holds=holds_of(settings))
+                          pool_wait_seconds=settings.pool_wait_seconds, holds=holds_of(settings),
+                          book_batch=settings.book_batch)
 
 
 def _redis_gate(url: str, settings: Settings) -> Gate:

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     pool_wait_seconds: float = Field(
         default=10.0, gt=0, description="how long a request waits for a free PostgreSQL connection"
     )
+    book_batch: int = Field(
+        default=8, ge=1, le=32,  # adapters/postgres/book_batches.SIZE; 1 sends each booking alone
+        description="bookings a worker sends to PostgreSQL together, in one round trip and transaction",
+    )
     redis_pool_size: int = Field(
         default=50, ge=1, description="redis-py's Redis connections per worker (the hot calls share one)"
     )

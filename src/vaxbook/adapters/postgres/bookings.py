@@ -9,11 +9,13 @@ code path that forgets the condition.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from vaxbook.adapters.postgres.notices import keep_contact, notice_arrays, void_reminders, write_notices
 from vaxbook.adapters.postgres.standby_rows import offer_freed
@@ -121,12 +123,64 @@ async def book(db: Any, request: BookingRequest, first: Slot) -> Booked:
             request.contact, *notice_arrays(request.notices),
         )
     except asyncpg.exceptions.RaiseError as refusal:
-        code = next((known for known in REFUSAL_FIELDS if known.value == str(refusal)), None)
-        if code is None:
+        found = _refusal(str(refusal))
+        if found is None:
             raise
-        raise VaxbookError(code, field=REFUSAL_FIELDS[code]) from None
-    second = slot_from(row, 8) if row[8] is not None else None
-    return Booked(bool(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], second)
+        raise found from None
+    return _booked(row)
+
+
+def _refusal(text: str) -> VaxbookError | None:
+    """The refusal vaxbook_book raised with this text, as the request's error; None if unknown."""
+    code = next((known for known in REFUSAL_FIELDS if known.value == text), None)
+    return None if code is None else VaxbookError(code, field=REFUSAL_FIELDS[code])
+
+
+def _booked(row: Any, at: int = 0) -> Booked:
+    """vaxbook_book's columns, from `at` in the row."""
+    second = slot_from(row, at + 8) if row[at + 8] is not None else None
+    return Booked(bool(row[at]), row[at + 1], row[at + 2], row[at + 3], row[at + 4], row[at + 5],
+                  row[at + 6], row[at + 7], second)
+
+
+# An item of vaxbook_book_many that must run on its own (book_batches.py): a concurrent
+# request of the same person committed first, or a refusal this code does not know.
+AGAIN = None
+
+
+async def book_many(db: Any, items: list[tuple[BookingRequest, Slot]]) -> list[Booked | VaxbookError | None]:
+    """Several bookings in one round trip and one transaction (migration 0014), each in a
+    subtransaction of its own: per item its booking, its refusal, or AGAIN. An error of the
+    statement itself (a deadlock, a lost connection) raises, and nothing of the batch is kept."""
+    payload = orjson.dumps([_item(request, first) for request, first in items]).decode()
+    rows = await db.fetch("SELECT * FROM vaxbook_book_many($1::jsonb)", payload)
+    answers: list[Booked | VaxbookError | None] = [AGAIN] * len(items)
+    for row in rows:
+        refusal = row[1]
+        answers[row[0] - 1] = _booked(row, 2) if refusal is None else _refusal(refusal)
+    return answers
+
+
+def _item(request: BookingRequest, first: Slot) -> dict[str, Any]:
+    """vaxbook_book's parameters by name, as vaxbook_book_many reads them (arrays as literals)."""
+    kinds, doses, due = notice_arrays(request.notices)
+    return {
+        "person": request.person_key, "name": request.masked_name, "birth": request.birth_date,
+        "slot": request.first_slot_id, "groups": _array(request.share_groups),
+        "needs_second": request.needs_second_dose, "seconds": _array(request.second_slot_ids),
+        "second_day": None if request.second_slot_ids else request.second_dose_day,
+        "clinic": first.clinic_id, "vaccine": first.vaccine_id,
+        "near": first.start.hour * 60 + first.start.minute, "key": request.idempotency_key,
+        "fingerprint": request.fingerprint, "at": request.at, "id": new_booking_id(),
+        "contact": request.contact, "kinds": _array(kinds), "doses": _array(doses), "due": _array(due),
+    }
+
+
+def _array(values: Iterable[object]) -> str:
+    """A PostgreSQL array literal: every element quoted (and escaped), None as NULL."""
+    quoted = ("NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+              for v in values)
+    return "{" + ",".join(quoted) + "}"
 
 
 async def second_candidates(db: Any, request: BookingRequest) -> tuple[int, ...]:

@@ -13,6 +13,8 @@ import asyncpg
 
 from vaxbook.adapters.outages import reports_outages
 from vaxbook.adapters.postgres import bookings, gate_records, inventory
+from vaxbook.adapters.postgres.book_batches import SIZE as BATCH_SIZE
+from vaxbook.adapters.postgres.book_batches import BookBatches
 from vaxbook.adapters.postgres.bookings import SLOT_COLUMNS, slot_columns, slot_from
 from vaxbook.adapters.postgres.connections import Connections
 from vaxbook.adapters.postgres.figures import PostgresFigures
@@ -80,8 +82,11 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
     def __init__(
         self, dsn: str, *, pool_size: int, migrate_on_start: bool = False,
         pool_wait_seconds: float = POOL_WAIT_SECONDS, holds: Holds | None = None,
+        book_batch: int = BATCH_SIZE,
     ) -> None:
+        """`book_batch`: bookings sent together, in one round trip and transaction (book_batches.py)."""
         self._dsn = dsn
+        self._batches = BookBatches(self._book_alone, self._book_many, book_batch) if book_batch > 1 else None
         self.holds = holds or Holds()  # how long a freed place is held for a standby offer
         self._pool_size = pool_size
         self._pool_wait_seconds = pool_wait_seconds
@@ -422,13 +427,8 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
         if first is None:
             raise VaxbookError(Problem.SLOT_FULL, field="slot_id")  # as the function says: no share
         clinic = await self.clinic(first.clinic_id)
-        known = first
-
-        async def attempt() -> bookings.Booked:
-            async with self._connection() as db:  # one statement: its own transaction
-                return await bookings.book(db, request, known)
-
-        done = await with_retries(attempt)
+        batches = self._batches
+        done = await (batches.book(request, first) if batches else self._book_alone(request, first))
         if done.first_slot_id != first.id:  # a replay of a booking since changed
             first = await self.slot(done.first_slot_id)
             clinic = await self.clinic(first.clinic_id) if first is not None else None
@@ -439,6 +439,19 @@ class PostgresLedger(PostgresFigures, PostgresOperators):
             birth_date=done.birth_date, share_group=done.share_group, first=first, second=done.second,
             clinic=clinic, created_at=done.created_at, cancelled_at=done.cancelled_at,
         )
+
+    async def _book_alone(self, request: BookingRequest, first: Slot) -> bookings.Booked:
+        async def attempt() -> bookings.Booked:
+            async with self._connection() as db:  # one statement: its own transaction
+                return await bookings.book(db, request, first)
+
+        return await with_retries(attempt)
+
+    async def _book_many(
+        self, items: list[tuple[BookingRequest, Slot]]
+    ) -> list[bookings.Booked | VaxbookError | None]:
+        async with self._connection() as db:  # one statement; a failure is for the batcher to handle
+            return await bookings.book_many(db, items)
 
     async def change(self, request: BookingRequest) -> Booking:
         return await self._transaction(lambda db: bookings.change(db, request, self.holds))
