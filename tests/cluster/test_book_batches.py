@@ -39,6 +39,7 @@ async def ledger(cluster_database: str) -> AsyncIterator[PostgresLedger]:
         NewSlot("C1", DAY, time(h), time(h + 1), "pfizer", tuple(s if g == 3 else 0 for g in range(10)), 0)
         for h, s in ((9, 10), (10, 100))
     ] + [NewSlot("C1", SECOND_DAY, time(h), time(h + 1), "pfizer", (0,) * 10, 200) for h in (9, 10)])
+    await made.clinic("C1")  # the worker's copy: bookings sent at once arrive in one turn
     yield made
     await made.close()
 
@@ -179,7 +180,6 @@ async def test_a_booking_that_meets_its_persons_booking_in_flight_is_already_boo
     """A batch item that meets an uncommitted booking of the same person (another worker's)
     waits for it, then answers already_booked alone; the rest of its batch is booked."""
     _, b = await first_slots(ledger)
-    await ledger.slot(b), await ledger.clinic("C1")  # the worker's copies: the four arrive in one turn
     other = await asyncpg.connect(cluster_database)
     try:
         transaction = other.transaction()
@@ -192,9 +192,9 @@ async def test_a_booking_that_meets_its_persons_booking_in_flight_is_already_boo
         sent = counting_batches(ledger, alone)
         racing = asyncio.gather(*(outcome(ledger.book(request_for(person, b)))
                                   for person in ("p", "q1", "q2", "q3")))
-        await asyncio.sleep(0.3)  # the batch waits on the other booking's row
+        await waiting_on_a_lock(other)  # the batch's insert waits on the other booking's row
         assert not racing.done()
-        await transaction.commit()
+        await transaction.commit()  # before the batch's lock_timeout (500 ms)
         results = await asyncio.wait_for(racing, 10)
     finally:
         await other.close()
@@ -202,6 +202,91 @@ async def test_a_booking_that_meets_its_persons_booking_in_flight_is_already_boo
     assert results[0] == "already_booked" and all(r.startswith("VB") for r in results[1:])
     found = await ledger.booking_of("p")
     assert found is not None and found.id == "VBOTHER"
+
+
+async def test_a_batch_held_up_by_a_lock_for_over_half_a_second_books_each_alone(
+    ledger: PostgresLedger, cluster_database: str
+) -> None:
+    """A batch waiting on a row another transaction holds gives up after its lock_timeout and
+    its bookings run on their own, waiting as long as a booking alone would: all are made."""
+    _, b = await first_slots(ledger)
+    alone: list[str] = []
+    sent = counting_batches(ledger, alone)
+    other = await asyncpg.connect(cluster_database)
+    try:
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute("UPDATE shares SET booked = booked WHERE slot_id = $1", b)
+        racing = asyncio.gather(*(outcome(ledger.book(request_for(f"p{i}", b))) for i in range(4)))
+        await asyncio.sleep(1.0)  # past the lock_timeout: the batch has failed, each waits alone
+        assert not racing.done()
+        await transaction.commit()
+        results = await asyncio.wait_for(racing, 10)
+    finally:
+        await other.close()
+    assert sent == [["p0", "p1", "p2", "p3"]] and sorted(alone) == ["p0", "p1", "p2", "p3"]
+    assert all(r.startswith("VB") for r in results) and len(set(results)) == 4
+
+
+async def test_a_reused_key_in_a_batch_is_refused_as_alone(ledger: PostgresLedger) -> None:
+    """An Idempotency-Key sent again for another slot is refused in a batch with the same code
+    and field as alone, and the rest of the batch is booked."""
+    a, b = await first_slots(ledger)
+    await ledger.book(request_for("r", b))
+    sent = counting_batches(ledger)
+    racing = [ledger.book(request_for("r", a))] + [ledger.book(request_for(f"p{i}", b)) for i in range(3)]
+    results = await asyncio.gather(*racing, return_exceptions=True)
+    assert sent and "r" in sent[0]
+    refused = results[0]
+    assert isinstance(refused, VaxbookError) and refused.code.value == "idempotency_key_reused"
+    assert refused.field == "idempotency_key"
+    assert all(not isinstance(r, BaseException) for r in results[1:])
+
+
+async def test_an_error_of_the_batch_call_reaches_each_caller(ledger: PostgresLedger) -> None:
+    """An error of the batch's call that is not the database's (here the ledger's own refusal to
+    work once closed) reaches every caller of the batch as itself, not as a cancellation."""
+    _, b = await first_slots(ledger)
+    slot = await ledger.slot(b)
+    assert slot is not None
+
+    async def refused(items: list[Any]) -> Any:
+        raise RuntimeError("ledger is not open")
+
+    batches = BookBatches(ledger._book_alone, refused, 8)
+    results = await asyncio.gather(*(batches.book(request_for(f"p{i}", b), slot) for i in range(3)),
+                                   return_exceptions=True)
+    assert [type(r) for r in results] == [RuntimeError] * 3
+
+
+async def test_a_batch_call_cancelled_before_it_starts_does_not_stall_later_bookings(
+    ledger: PostgresLedger,
+) -> None:
+    """A batch call cancelled before its first step (as at a loop's shutdown) leaves the batcher
+    able to book: a later booking is made."""
+    _, b = await first_slots(ledger)
+    slot = await ledger.slot(b)
+    assert slot is not None
+    batches = BookBatches(ledger._book_alone, ledger._book_many, 8)
+    first = asyncio.ensure_future(batches.book(request_for("p0", b), slot))
+    await asyncio.sleep(0)  # the booking is waiting and its call is made, not yet started
+    for task in list(batches._tasks):
+        task.cancel()
+    first.cancel()
+    made = await asyncio.wait_for(batches.book(request_for("p1", b), slot), 10)
+    assert made.booking_id.startswith("VB")
+
+
+async def waiting_on_a_lock(db: asyncpg.Connection) -> None:
+    """Until another backend of this database waits on a lock (polled every 10 ms, at most 5 s)."""
+    for _ in range(500):
+        if await db.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        ):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no backend waited on a lock")
 
 
 async def test_array_literals_carry_any_text(cluster_database: str) -> None:

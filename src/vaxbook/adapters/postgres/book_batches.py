@@ -11,9 +11,15 @@ docs/benchmarks.md ("Group commit").
 Each booking keeps its own outcome: the function runs each in a subtransaction, so a refusal
 is that booking's alone. One that met a concurrent request of the same person, or a refusal
 this code does not know, runs again on its own (`one`, with the ledger's retries); so does
-every booking of a batch whose statement failed as a whole (a deadlock between two batches,
-a lost connection: nothing of it was kept, or, if the commit was lost with the connection,
-each booking's Idempotency-Key replays it).
+every booking of a batch whose statement failed as a whole (a deadlock between two batches, a
+lock waited on for over half a second, a lost connection: nothing of it was kept, or, if the
+commit was lost with the connection, each booking's Idempotency-Key replays it). A batch that
+found every connection in use (BackendBusy, after the pool's wait) is answered so, as each of
+its bookings would have been; more calls would only queue behind the same pool.
+
+What it costs: a booking holds its rows until its batch commits (at most `size` bookings'
+work, a few milliseconds), and a batch that waits on one row holds up the others in it (for at
+most the lock_timeout above, before each runs alone).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from vaxbook.domain.errors import VaxbookError
-from vaxbook.ports import BackendUnavailable
+from vaxbook.ports import BackendBusy, BackendUnavailable
 
 if TYPE_CHECKING:
     from vaxbook.adapters.postgres.bookings import Booked
@@ -53,7 +59,7 @@ class BookBatches:
         self._size = size
         self._waiting: list[tuple[BookingRequest, Slot, asyncio.Future[Booked]]] = []
         self._running = 0  # calls started, at the ledger or about to be
-        self._starting = False  # a call is made and takes, when it starts, what waits then
+        self._starting: asyncio.Task[None] | None = None  # made, and takes what waits when it starts
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def book(self, request: BookingRequest, first: Slot) -> Booked:
@@ -63,16 +69,26 @@ class BookBatches:
         return await future
 
     def _start(self) -> None:
-        if self._waiting and not self._starting and self._running < IN_FLIGHT:
-            self._starting = True
+        # A caller that has gone (its request cancelled) is not booked for.
+        self._waiting = [waiting for waiting in self._waiting if not waiting[2].done()]
+        if self._waiting and self._starting is None and self._running < IN_FLIGHT:
             self._running += 1
             task = asyncio.create_task(self._run())
+            self._starting = task
             self._tasks.add(task)  # the loop keeps only a weak reference
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        # Here, not in _run: a task cancelled before its first step runs none of its body.
+        self._tasks.discard(task)
+        self._running -= 1
+        if self._starting is task:
+            self._starting = None
+        self._start()
 
     async def _run(self) -> None:
         # The call starts a turn after it was made: everything that arrived in that turn goes too.
-        self._starting = False
+        self._starting = None
         batch, self._waiting = self._waiting[:self._size], self._waiting[self._size:]
         self._start()  # more than one batch waits: the next call may go at once
         try:
@@ -81,21 +97,27 @@ class BookBatches:
             else:
                 await self._together(batch)
         finally:
-            self._running -= 1
-            for _, _, future in batch:  # only if this call was cancelled: its callers are too
+            for _, _, future in batch:  # answered already, unless this call was cancelled
                 future.cancel()
-            self._start()
 
     async def _together(self, batch: list[tuple[BookingRequest, Slot, asyncio.Future[Booked]]]) -> None:
-        # One order of locks for every batch (by clinic, then first-dose slot), so two batches
-        # meet in a deadlock only over the second-dose slots of one clinic and day.
-        ordered = sorted(batch, key=lambda item: (item[1].clinic_id, item[1].id))
+        # One order of the share rows for every batch (clinic, slot, group), so that two batches
+        # lock them in the same order; they can still meet in a deadlock over the second-dose
+        # slots of one clinic and day, or over one person booking on two workers at once, which
+        # the function's lock_timeout (migration 0014) ends within half a second.
+        ordered = sorted(batch, key=lambda item: (item[1].clinic_id, item[1].id, item[0].share_groups))
         try:
             answers = await self._many([(request, first) for request, first, _ in ordered])
+        except BackendBusy as busy:  # every connection in use: more calls would only queue longer
+            _fail(ordered, busy)
+            return
         except (asyncpg.exceptions.PostgresError, BackendUnavailable) as failure:
             log.warning("a batch of %d bookings failed as a whole (%s): each runs on its own",
                         len(batch), type(failure).__name__)
             await asyncio.gather(*(self._alone(*item) for item in ordered))
+            return
+        except Exception as failure:  # noqa: BLE001  # each caller's to answer, as if alone
+            _fail(ordered, failure)
             return
         again = []
         for (request, first, future), answer in zip(ordered, answers, strict=True):
@@ -113,8 +135,13 @@ class BookBatches:
         try:
             booked = await self._one(request, first)
         except Exception as failure:  # noqa: BLE001  # handed to the caller, as if it had booked alone
-            if not future.done():
-                future.set_exception(failure)
+            _fail([(request, first, future)], failure)
             return
         if not future.done():
             future.set_result(booked)
+
+
+def _fail(items: list[tuple[BookingRequest, Slot, asyncio.Future[Booked]]], failure: Exception) -> None:
+    for _, _, future in items:
+        if not future.done():
+            future.set_exception(failure)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -171,9 +171,16 @@ def _item(request: BookingRequest, first: Slot) -> dict[str, Any]:
         "second_day": None if request.second_slot_ids else request.second_dose_day,
         "clinic": first.clinic_id, "vaccine": first.vaccine_id,
         "near": first.start.hour * 60 + first.start.minute, "key": request.idempotency_key,
-        "fingerprint": request.fingerprint, "at": request.at, "id": new_booking_id(),
-        "contact": request.contact, "kinds": _array(kinds), "doses": _array(doses), "due": _array(due),
+        "fingerprint": request.fingerprint, "at": _utc(request.at), "id": new_booking_id(),
+        "contact": request.contact, "kinds": _array(kinds), "doses": _array(doses),
+        "due": _array(_utc(t) for t in due),
     }
+
+
+def _utc(moment: datetime) -> datetime:
+    """In UTC, as asyncpg sends a timestamptz (a naive one read as the process's local time):
+    the text must not be read in the session's TimeZone instead."""
+    return moment.astimezone(UTC)
 
 
 def _array(values: Iterable[object]) -> str:

@@ -3,8 +3,9 @@
 -- refusal (slot_full, already_booked, ...) rolls back that booking alone and is answered as
 -- that item's `refusal`; the others commit together. A unique violation (a concurrent request of
 -- the same person committed first) is answered as 'conflict': the caller runs that booking again
--- on its own, where its retries see the other booking. Any other error aborts the whole batch,
--- and the caller runs each booking on its own (adapters/postgres/book_batches.py).
+-- on its own, where its retries see the other booking. Any other error (a deadlock, the lock
+-- timeout below) aborts the whole batch, and the caller runs each booking on its own
+-- (adapters/postgres/book_batches.py).
 --
 -- p_items: a JSON array of objects, one per booking, with vaxbook_book's parameters by name
 -- (the array parameters as PostgreSQL array literals). Items are answered in order, numbered
@@ -17,7 +18,12 @@ RETURNS TABLE (
     first_slot_id bigint, second_slot_id bigint, second_clinic text, second_day date,
     second_start time, second_end time, second_vaccine text,
     second_first_capacity integer, second_capacity integer
-) LANGUAGE plpgsql AS $$
+) LANGUAGE plpgsql
+-- A batch that waits on one row lock for this long (a deadlock with another batch, which
+-- PostgreSQL would detect only after deadlock_timeout, 1 s by default; a long transaction of
+-- someone else's) fails whole, and its bookings run on their own, without this bound.
+SET lock_timeout = '500ms'
+AS $$
 DECLARE
     v jsonb;
     n integer := 0;
