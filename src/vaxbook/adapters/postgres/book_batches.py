@@ -6,7 +6,7 @@ backend, on both sides), an executor start, a commit. Here the bookings that arr
 earlier ones are at the ledger wait for them and then go together, at most `size` in one
 call of vaxbook_book_many (migration 0014), with at most IN_FLIGHT such calls per worker. A
 booking that arrives at a quiet moment goes at once, alone, as before. Measured in
-docs/benchmarks.md ("Group commit").
+docs/benchmarks.md ("Group commit, kept").
 
 Each booking keeps its own outcome: the function runs each in a subtransaction, so a refusal
 is that booking's alone. One that met a concurrent request of the same person, or a refusal
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # Two calls in flight per worker: while one is at the ledger the next gathers what arrives.
 IN_FLIGHT = 2
 # Bookings in one call at most (Settings.book_batch): 8 measured on one 2-core box
-# (docs/benchmarks.md, "Group commit"); each holds its row locks until the batch commits.
+# (docs/benchmarks.md, "Group commit, kept"); each holds its row locks until the batch commits.
 SIZE = 8
 
 Item = tuple["BookingRequest", "Slot"]
