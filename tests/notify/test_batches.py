@@ -13,6 +13,7 @@ from vaxbook.bootstrap import Container
 from vaxbook.domain.messages import Letter
 from vaxbook.domain.notices import NoticeState, Settlement
 from vaxbook.ports import NotificationFailed
+from vaxbook.services.outbox import Dispatcher, DispatchSettings
 
 
 @dataclass
@@ -100,3 +101,26 @@ async def test_once_half_the_lease_has_passed_each_delivery_is_settled_at_once(s
     # Half the lease (0.6 s) passes during the second letter: the first two are settled after it.
     assert channel.sent_before == [0, 0, 2, 3]
     assert (await services.outbox.counts())[NoticeState.SENT] == 4
+
+
+async def test_a_busy_dispatcher_sweeps_standby_offers_once_per_poll_not_per_batch(
+    services: Container, clock: ManualClock
+) -> None:
+    """Batch after batch within one poll interval sweeps lapsed standby offers once; the next
+    interval's first batch sweeps again (the sweep is a transaction of its own)."""
+    await add_clinic_with_slot(services.clinics)
+    await book_many(services, 6)
+    swept: list[object] = []
+
+    async def sweep(now: object) -> int:
+        swept.append(now)
+        return await services.standby.sweep(now)  # type: ignore[arg-type]  # a datetime
+
+    busy = Dispatcher(services.campaign, services.ledger, services.outbox, services.sealer,
+                      [RecordingChannel()], services.clock, DispatchSettings(batch=2, poll_seconds=2.0),
+                      sweep=sweep)
+    assert [await busy.run_once() for _ in range(3)] == [2, 2, 2]
+    assert len(swept) == 1
+    clock.advance(seconds=2)
+    await busy.run_once()
+    assert len(swept) == 2
