@@ -83,7 +83,7 @@ class Dispatcher:
         now = self._clock.now()
         # While busy this runs back to back, a batch after another: the sweep (a transaction of
         # its own) once per poll_seconds is as often as an idle dispatcher makes it, not once per
-        # batch (2.5 % of a worker's CPU in a booking rush, docs/benchmarks.md).
+        # batch (2.5 % of a worker's CPU in a booking rush; docs/notifications.md).
         if self._sweep is not None and (
             self._swept_at is None or now - self._swept_at >= timedelta(seconds=s.poll_seconds)
             or now < self._swept_at
