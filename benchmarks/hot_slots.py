@@ -22,9 +22,9 @@ from datetime import time as clock_time
 import asyncpg
 
 from vaxbook.adapters.postgres.ledger import PostgresLedger
-from vaxbook.adapters.postgres.migrate import upgrade
 from vaxbook.domain.booking import BookingRequest, Clinic, NewSlot
 from vaxbook.domain.errors import VaxbookError
+from vaxbook_bench.prepare import recreate_database
 
 DAY = date(2031, 8, 20)
 AT = datetime(2031, 8, 13, 12, tzinfo=UTC)
@@ -42,18 +42,8 @@ class Failures(logging.Handler):
 
 
 async def fresh_database(url: str, slots: int, people: int) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(url.rsplit("/", 1)[0] + "/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    db = await asyncpg.connect(url)
-    try:
-        await upgrade(db)
-    finally:
-        await db.close()
+    """The database dropped, made again and migrated (as each rush does), with one clinic's slots."""
+    await recreate_database(url)
     loader = PostgresLedger(url, pool_size=2, book_batch=1)
     await loader.open()
     try:

@@ -21,7 +21,7 @@ from vaxbook_bench.population import InventoryPlan, load_inventory, plan_invento
 WARM_UP_SECONDS = 2  # pgbench's minimal booking, before the measured runs
 
 
-async def _prepare_postgres(url: str) -> None:
+async def recreate_database(url: str) -> None:
     """Drop and recreate the run's database, then bring its schema up to date."""
     import asyncpg  # noqa: PLC0415  # only PostgreSQL runs need it here
 
@@ -71,7 +71,7 @@ def prepare_run(
     postgres = options.database_url.startswith("postgres")
     if postgres:
         console.print(f"recreating {options.database_url}")
-        asyncio.run(_prepare_postgres(options.database_url))
+        asyncio.run(recreate_database(options.database_url))
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(sqlite_path(options.database_url) + suffix).unlink(missing_ok=True)
